@@ -96,6 +96,7 @@ export class VirtualClock implements WorldClock {
 
   /** Move time forward to the absolute instant `target` (never backwards). */
   advanceTo(target: number): number {
+    if (!Number.isFinite(target)) throw new RangeError(`VirtualClock.advanceTo: target must be a finite number, got ${target}`);
     if (target < this.#now) throw new RangeError(`VirtualClock.advanceTo: cannot go back from ${this.#now} to ${target}`);
     let fired = 0;
     for (;;) {
@@ -115,9 +116,10 @@ export class VirtualClock implements WorldClock {
   runUntilNextTimer(): FiredTimer | undefined {
     const next = this.#earliest();
     if (!next) return undefined;
-    const before = this.log.length;
+    // Fire it here rather than read it back from `log`, which may have dropped entries at `logLimit`.
+    const fired = this.#fire(next);
     this.advanceTo(next.due);
-    return this.log[before];
+    return fired;
   }
 
   /** Called after any change of time or timers (for UIs that show the clock). Returns an unsubscribe. */
@@ -132,12 +134,14 @@ export class VirtualClock implements WorldClock {
     return best;
   }
 
-  #fire(timer: PendingTimer): void {
+  #fire(timer: PendingTimer): FiredTimer {
     this.#timers.delete(timer.id);
     this.#now = Math.max(this.#now, timer.due);
-    this.log.push({ id: timer.id, label: timer.label, scheduledAt: timer.scheduledAt, firedAt: this.#now });
+    const record: FiredTimer = { id: timer.id, label: timer.label, scheduledAt: timer.scheduledAt, firedAt: this.#now };
+    this.log.push(record);
     if (this.log.length > this.logLimit) this.log.splice(0, this.log.length - this.logLimit);
     timer.fn();
+    return record;
   }
 
   #notify(): void {

@@ -1,0 +1,150 @@
+/**
+ * The CLI machine's effects, one promise actor per protocol step (verbs: `discoverMetadata`,
+ * `requestDeviceCode`, `pollToken`, `refreshTokens`, `revokeToken`, `callApi`) plus the storage steps. Each
+ * takes everything it needs as typed input; all HTTP goes through `send` (the injected fetch), and the only
+ * time they read is `now()` for DPoP `iat`.
+ */
+import { fromPromise } from 'xstate';
+import {
+  deviceAuthorizationRequest,
+  deviceCodeGrantRequest,
+  discoveryRequest,
+  processDeviceAuthorizationResponse,
+  processDeviceCodeGrantResponse,
+  processDiscoveryResponse,
+  processProtectedResourceResponse,
+  processRevocationResponse,
+  processTokenEndpointResponse,
+  protectedResourceRequest,
+  refreshTokenGrantRequest,
+  revocationRequest,
+  type ResourceCredentials,
+  type TokenTypeHint,
+  type UrlPolicy,
+} from '../protocol/client.ts';
+import { createDpopProof, generateDpopKeyPair, type DpopKeyPair } from '../protocol/dpop-client.ts';
+import { send, type HttpOptions } from './http.ts';
+import type { TokenRecord, StorageHost } from './ports.ts';
+import { clearRecord, loadRecord, saveRecord, type StoragePlan } from './storage.ts';
+
+/** What every HTTP actor gets: the wrapped fetch without the abort signal (the actor adds its own). */
+export type HttpInput = Omit<HttpOptions, 'signal'>;
+
+/** DPoP material for one request: the login's key, the server's latest nonce and the clock's now. */
+export interface DpopInput {
+  key: DpopKeyPair;
+  nonce?: string;
+  now: () => number;
+}
+
+interface WithHttp {
+  http: HttpInput;
+}
+
+/**
+ * Send a request built around a fresh DPoP proof (RFC 9449 §4, §7.3: a new `jti` every time), and retry once
+ * with the server's nonce on `use_dpop_nonce` (RFC 9449 §8-9). Returns the response and the latest nonce.
+ */
+async function sendWithDpop(
+  http: HttpOptions,
+  dpop: DpopInput | undefined,
+  target: { method: string; url: string; accessToken?: string },
+  build: (proof: string | undefined) => Request,
+): Promise<{ response: Response; nonce?: string }> {
+  let nonce = dpop?.nonce;
+  for (let attempt = 0; ; attempt++) {
+    const proof = dpop
+      ? await createDpopProof({ key: dpop.key, method: target.method, url: target.url, nowMs: dpop.now(), nonce, accessToken: target.accessToken })
+      : undefined;
+    const response = await send(http, build(proof));
+    const offered = response.headers.get('dpop-nonce') ?? undefined;
+    if (offered) nonce = offered;
+    if (dpop && attempt === 0 && offered && (await asksForNonce(response))) continue;
+    return nonce === undefined ? { response } : { response, nonce };
+  }
+}
+
+/** `use_dpop_nonce` in an RFC 6749 §5.2 body (authorization server) or a `WWW-Authenticate` challenge (API). */
+async function asksForNonce(response: Response): Promise<boolean> {
+  if (/use_dpop_nonce/.test(response.headers.get('www-authenticate') ?? '')) return true;
+  try {
+    const body: unknown = JSON.parse(await response.clone().text());
+    return typeof body === 'object' && body !== null && (body as { error?: unknown }).error === 'use_dpop_nonce';
+  } catch {
+    return false;
+  }
+}
+
+/** RFC 8414: fetch and validate the metadata. */
+export const discoverMetadata = fromPromise(async ({ input, signal }: { input: WithHttp & { issuer: string; policy: UrlPolicy }; signal: AbortSignal }) => {
+  const response = await send({ ...input.http, signal }, discoveryRequest(input.issuer, input.policy));
+  return processDiscoveryResponse(input.issuer, response, input.policy);
+});
+
+/** RFC 9449 §4.2: a fresh key pair for this login. */
+export const generateProofKey = fromPromise(async () => generateDpopKeyPair());
+
+/** RFC 8628 §3.1-3.2: ask for a device code and user code. */
+export const requestDeviceCode = fromPromise(
+  async ({ input, signal }: { input: WithHttp & { endpoint: string; clientId: string; scopes: string[] }; signal: AbortSignal }) => {
+    const response = await send({ ...input.http, signal }, deviceAuthorizationRequest(input.endpoint, { clientId: input.clientId }, input.scopes));
+    return processDeviceAuthorizationResponse(response);
+  },
+);
+
+/** RFC 8628 §3.4-3.5: one poll of the token endpoint. */
+export const pollToken = fromPromise(
+  async ({ input, signal }: { input: WithHttp & { endpoint: string; clientId: string; deviceCode: string; dpop?: DpopInput }; signal: AbortSignal }) => {
+    const http = { ...input.http, signal };
+    const { response, nonce } = await sendWithDpop(http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
+      deviceCodeGrantRequest(input.endpoint, { clientId: input.clientId }, input.deviceCode, proof ? { dpop: proof } : {}),
+    );
+    const outcome = await processDeviceCodeGrantResponse(response, { requireDpop: input.dpop !== undefined });
+    return { outcome, nonce };
+  },
+);
+
+/** RFC 6749 §6: trade the refresh token for new tokens. */
+export const refreshTokens = fromPromise(
+  async ({ input, signal }: { input: WithHttp & { endpoint: string; clientId: string; refreshToken: string; dpop?: DpopInput }; signal: AbortSignal }) => {
+    const http = { ...input.http, signal };
+    const { response, nonce } = await sendWithDpop(http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
+      refreshTokenGrantRequest(input.endpoint, { clientId: input.clientId }, input.refreshToken, proof ? { dpop: proof } : {}),
+    );
+    const result = await processTokenEndpointResponse(response, { requireDpop: input.dpop !== undefined });
+    return { result, nonce };
+  },
+);
+
+/** RFC 7009 §2: revoke one token. */
+export const revokeToken = fromPromise(
+  async ({ input, signal }: { input: WithHttp & { endpoint: string; clientId: string; token: string; hint: TokenTypeHint; policy: UrlPolicy }; signal: AbortSignal }) => {
+    const request = revocationRequest(input.endpoint, { clientId: input.clientId }, input.token, input.hint, input.policy);
+    return processRevocationResponse(await send({ ...input.http, signal }, request));
+  },
+);
+
+/** RFC 6750 §2.1 / RFC 9449 §7: one API call with the access token in the Authorization header. */
+export const callApi = fromPromise(
+  async ({ input, signal }: { input: WithHttp & { url: string; method: string; session: TokenRecord; dpop?: DpopInput }; signal: AbortSignal }) => {
+    const http = { ...input.http, signal };
+    const { accessToken, tokenType } = input.session;
+    const dpop = tokenType === 'DPoP' ? input.dpop : undefined;
+    const { response, nonce } = await sendWithDpop(http, dpop, { method: input.method, url: input.url, accessToken }, (proof) => {
+      const credentials: ResourceCredentials = proof ? { accessToken, tokenType, dpop: proof } : { accessToken, tokenType };
+      return protectedResourceRequest(input.url, input.method, credentials);
+    });
+    return { outcome: await processProtectedResourceResponse(response), nonce };
+  },
+);
+
+interface StorageInput {
+  host: StorageHost;
+  plan: StoragePlan;
+}
+
+export const loadSession = fromPromise(async ({ input }: { input: StorageInput }) => loadRecord(input.host, input.plan));
+export const saveSession = fromPromise(async ({ input }: { input: StorageInput & { record: TokenRecord } }) =>
+  saveRecord(input.host, input.plan, input.record),
+);
+export const clearSession = fromPromise(async ({ input }: { input: StorageInput }) => clearRecord(input.host, input.plan));

@@ -1,0 +1,61 @@
+/**
+ * The CLI's one way out (architecture seam 1): every request goes through the injected `fetch`, here wrapped
+ * with the `debug` and `redaction` knobs. Debug lines go to a sink that the machine turns into `cli.debug`
+ * events.
+ */
+import type { DebugLevel } from './knobs.ts';
+import { redactBody, redactHeader, redactUrl } from './redact.ts';
+
+export type FetchFn = (request: Request) => Promise<Response>;
+
+export interface HttpOptions {
+  fetch: FetchFn;
+  debug: DebugLevel;
+  redaction: boolean;
+  /** Receives one debug line at a time. */
+  log: (line: string) => void;
+  /** Aborted when the machine leaves the state that made the request (timeout, Ctrl+C). */
+  signal?: AbortSignal;
+}
+
+/** A request failed below HTTP (connection refused, reset, aborted by a timeout). */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+  constructor(readonly url: string, cause: unknown) {
+    super(`network error for ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** Send `request` through the injected fetch, logging per the knobs. Rejections become `NetworkError`. */
+export async function send(opts: HttpOptions, request: Request): Promise<Response> {
+  const req = opts.signal ? new Request(request, { signal: opts.signal }) : request;
+  const url = opts.redaction ? redactUrl(req.url) : req.url;
+  if (opts.debug !== 'off') {
+    opts.log(`> ${req.method} ${url}`);
+    logHeaders(opts, '>', req.headers);
+    if (opts.debug === 'bodies' && req.body) {
+      const text = await req.clone().text();
+      opts.log(`> ${opts.redaction ? redactBody(text, req.headers.get('content-type')) : text}`);
+    }
+  }
+  let response: Response;
+  try {
+    response = await opts.fetch(req);
+  } catch (err) {
+    if (opts.debug !== 'off') opts.log(`! ${req.method} ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new NetworkError(url, err);
+  }
+  if (opts.debug !== 'off') {
+    opts.log(`< ${response.status} ${url}`);
+    logHeaders(opts, '<', response.headers);
+    if (opts.debug === 'bodies') {
+      const text = await response.clone().text();
+      if (text) opts.log(`< ${opts.redaction ? redactBody(text, response.headers.get('content-type')) : text}`);
+    }
+  }
+  return response;
+}
+
+function logHeaders(opts: HttpOptions, arrow: string, headers: Headers): void {
+  headers.forEach((value, name) => opts.log(`${arrow} ${name}: ${opts.redaction ? redactHeader(name, value) : value}`));
+}

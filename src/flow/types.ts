@@ -1,0 +1,118 @@
+/**
+ * The CLI machine's contract with the world: its input, the events it accepts (dot-namespaced by sender) and
+ * the events it emits (everything the world must see: terminal lines, debug lines, sub-process launches and
+ * storage writes).
+ */
+import type { WorldClock } from '../sim/clock.ts';
+import type {
+  AuthorizationServerMetadata,
+  DeviceAuthorizationResponse,
+  DevicePollOutcome,
+  ResourceOutcome,
+  TokenTypeHint,
+} from '../protocol/client.ts';
+import type { DpopKeyPair } from '../protocol/dpop-client.ts';
+import type { FetchFn } from './http.ts';
+import type { ClientKnobs } from './knobs.ts';
+import type { StorageHost, StorageTarget, TokenRecord } from './ports.ts';
+
+/** The public client the lab's CLI is registered as. */
+export const DEFAULT_CLIENT_ID = 'acme-cli';
+/** The CLI's executable name, for terminal hints and `cli.exec` argv. */
+export const CLI_NAME = 'acme';
+/** Environment variable for `tokenDelivery: 'env'`. */
+export const TOKEN_ENV_VAR = 'ACME_TOKEN';
+
+/** A request that gets no answer within this long counts as a network timeout (world clock). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Network-timeout backoff doubles the interval up to this cap, seconds (RFC 8628 §3.5). */
+export const DEFAULT_BACKOFF_CAP_S = 60;
+/** Revocation retries on 503 or network failure before logout gives up and keeps the tokens (RFC 7009 §2.2.1). */
+export const MAX_REVOCATION_ATTEMPTS = 3;
+/** Wait before a revocation retry when the server sends no `Retry-After`, seconds. */
+export const DEFAULT_REVOCATION_RETRY_S = 5;
+
+export interface CliInput {
+  /** The only way to talk to servers. */
+  fetch: FetchFn;
+  /** The world clock; the actor must also be created with `createActor(machine, { clock, input })`. */
+  clock: WorldClock;
+  /** Authorization server issuer; endpoints are discovered from its RFC 8414 metadata. Must be https. */
+  issuer: string;
+  clientId?: string;
+  /** Base URL of the protected API, e.g. https://api.acme.test. */
+  apiBaseUrl: string;
+  knobs?: Partial<ClientKnobs>;
+  storage: StorageHost;
+  requestTimeoutMs?: number;
+  backoffCapS?: number;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type CliEvent =
+  /** `acme login [--scope ...]`: extra scopes are added to the knob's set (re-login after insufficient_scope). */
+  | { type: 'user.login'; scopes?: string[] }
+  /** Ctrl+C. */
+  | { type: 'user.cancel' }
+  /** `acme api <method> <path>`: runs in a sub-process that gets the token per `tokenDelivery`. */
+  | { type: 'user.api'; method: HttpMethod; path: string }
+  /** `acme whoami`: GET /api/me. */
+  | { type: 'user.whoami' }
+  /** `acme auth token`: prints the access token (the risky habit, only on explicit request). */
+  | { type: 'user.token' }
+  | { type: 'user.logout' }
+  /** Internal: a debug line from the fetch wrapper of an invoked actor. */
+  | { type: 'http.debug'; line: string };
+
+export type OutputStyle = 'info' | 'error' | 'success' | 'prompt';
+
+export type CliEmitted =
+  /** One terminal line. */
+  | { type: 'cli.output'; style: OutputStyle; text: string }
+  /** One debug log line (per the `debug` and `redaction` knobs). */
+  | { type: 'cli.debug'; text: string }
+  /** A sub-process the CLI launched, with the argv and environment it saw (ps, shell history, /proc/<pid>/environ). */
+  | { type: 'cli.exec'; argv: string[]; env: Record<string, string> }
+  /** Credentials written or deleted. `fellBack`: the keyring was missing and plaintext was used instead. */
+  | { type: 'cli.store'; action: 'save' | 'clear'; target: StorageTarget; fellBack?: boolean }
+  /** A link for non-textual display (QR code, "open browser"), only when `verification_uri_complete` exists (RFC 8628 §3.3.1). */
+  | { type: 'cli.qr'; uri: string };
+
+/** An API call the user asked for, held while a refresh runs. */
+export interface PendingCall {
+  method: HttpMethod;
+  path: string;
+  /** Already refreshed once for this call after a 401 (RFC 6750 §3.1: refresh once, then re-login). */
+  retried: boolean;
+}
+
+export interface CliContext {
+  fetch: FetchFn;
+  clock: WorldClock;
+  storage: StorageHost;
+  issuer: string;
+  clientId: string;
+  apiBaseUrl: string;
+  knobs: ClientKnobs;
+  requestTimeoutMs: number;
+  backoffCapS: number;
+  /** Cached RFC 8414 metadata (fetched before the first code request). */
+  metadata?: AuthorizationServerMetadata;
+  /** Scopes asked for at this login. */
+  requestedScopes: string[];
+  device?: DeviceAuthorizationResponse;
+  /** Current polling interval, seconds. Only ever grows within one login. */
+  intervalS: number;
+  lastPoll?: DevicePollOutcome;
+  /** Why the last step failed, for the terminal. */
+  failure?: string;
+  session?: TokenRecord;
+  dpop?: { key: DpopKeyPair; asNonce?: string; rsNonce?: string };
+  pendingCall?: PendingCall;
+  lastApi?: ResourceOutcome;
+  /** Tokens still to revoke at logout, refresh token first (RFC 7009). */
+  revocations: Array<{ token: string; hint: TokenTypeHint }>;
+  revocationAttempts: number;
+  revocationRetryS: number;
+}

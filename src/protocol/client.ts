@@ -1,0 +1,539 @@
+/**
+ * The CLI's side of the protocol, one request builder and one response processor per step, in the style of
+ * oauth4webapi: discovery (RFC 8414), device authorization (RFC 8628 §3.1-3.2), the device code poll
+ * (RFC 8628 §3.4-3.5), refresh (RFC 6749 §6), revocation (RFC 7009) and protected resource calls
+ * (RFC 6750, RFC 9449 §7).
+ *
+ * Builders return WHATWG `Request`s and never put a secret in a URL; processors take the `Response` and either
+ * return typed data or throw a `ResponseValidationError` naming the field and what was expected. Processors
+ * tolerate the documented deviations of real providers (see the last section of spec/conformance.md): errors
+ * with HTTP 200, form-urlencoded bodies, lowercase `bearer`, comma-separated `scope`, `verification_url`.
+ * Pure TypeScript: no clock, no XState, no DOM.
+ */
+import {
+  AS_METADATA_PATH,
+  DEVICE_CODE_GRANT_TYPE,
+  FORM_CONTENT_TYPE,
+  JSON_CONTENT_TYPE,
+  REFRESH_TOKEN_GRANT_TYPE,
+  TOKEN_TYPE_BEARER,
+  TOKEN_TYPE_DPOP,
+} from './constants.ts';
+import { encodeForm } from './form.ts';
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors
+
+/** A response did not have the shape the RFC requires: `field` is the member, `expected` what it should be. */
+export class ResponseValidationError extends Error {
+  override readonly name = 'ResponseValidationError';
+  constructor(
+    readonly context: string,
+    readonly field: string,
+    readonly expected: string,
+    readonly got?: unknown,
+  ) {
+    super(`${context}: "${field}" must be ${expected}${got === undefined ? ' (it is missing)' : `, got ${describe(got)}`}`);
+  }
+}
+
+/** The server answered with an RFC 6749 §5.2 error body (whatever the HTTP status, see GitHub). */
+export class OAuthResponseError extends Error {
+  override readonly name = 'OAuthResponseError';
+  constructor(readonly context: string, readonly detail: OAuthError) {
+    super(`${context}: ${detail.error}${detail.error_description ? ` (${detail.error_description})` : ''}`);
+  }
+}
+
+/** An endpoint or issuer that is not https (RFC 8628 §3.1, RFC 7009 §2, RFC 6749 §3.2). */
+export class InsecureEndpointError extends Error {
+  override readonly name = 'InsecureEndpointError';
+  constructor(readonly field: string, readonly url: string) {
+    super(`${field} must be an https URL (RFC 8628 §3.1, RFC 7009 §2), got ${JSON.stringify(url)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null) return 'null';
+  return typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : `${typeof value} ${String(value)}`;
+}
+
+/** An RFC 6749 §5.2 error as the client sees it, plus what the HTTP layer carried with it. */
+export interface OAuthError {
+  error: string;
+  error_description?: string;
+  error_uri?: string;
+  /** GitHub's `slow_down` carries the new interval, seconds. */
+  interval?: number;
+  status: number;
+  /** `Retry-After`, seconds (RFC 7009 §2.2.1 for 503). */
+  retryAfterS?: number;
+  /** `DPoP-Nonce` response header (RFC 9449 §8). */
+  dpopNonce?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Transport security
+
+/** Hosts that `allowInsecureLoopback` permits over plain http. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export interface UrlPolicy {
+  /** Allow http://127.0.0.1, http://localhost and http://[::1] only (a local IdP). Default false. */
+  allowInsecureLoopback?: boolean;
+}
+
+/**
+ * Check that `url` is https (RFC 8628 §3.1: all requests from the device MUST use TLS; RFC 7009 §2: the
+ * revocation URL MUST be https and clients MUST verify that). Returns the parsed URL or throws.
+ */
+export function assertSecureUrl(field: string, url: string, policy: UrlPolicy = {}): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InsecureEndpointError(field, url);
+  }
+  if (parsed.protocol === 'https:') return parsed;
+  if (parsed.protocol === 'http:' && policy.allowInsecureLoopback && LOOPBACK_HOSTS.has(parsed.hostname)) return parsed;
+  throw new InsecureEndpointError(field, url);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bodies
+
+type Body = Record<string, unknown>;
+interface ParsedBody {
+  format: 'json' | 'form';
+  body: Body;
+}
+
+/**
+ * Read a response body as JSON (RFC 6749 §5.1) or, when the server ignored `Accept: application/json` and sent
+ * form-urlencoded (GitHub's default), as a form. Anything else is a validation error.
+ */
+export async function readBody(context: string, response: Response): Promise<ParsedBody> {
+  const text = await response.text();
+  const type = response.headers.get('content-type') ?? '';
+  if (/x-www-form-urlencoded/i.test(type)) return { format: 'form', body: Object.fromEntries(new URLSearchParams(text)) };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ResponseValidationError(context, '(body)', `a JSON object (HTTP ${response.status}, Content-Type ${JSON.stringify(type)})`, text);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ResponseValidationError(context, '(body)', 'a JSON object', value);
+  }
+  return { format: 'json', body: value as Body };
+}
+
+function requiredString(context: string, body: Body, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') throw new ResponseValidationError(context, field, 'a non-empty string', value);
+  return value;
+}
+
+function optionalString(context: string, body: Body, field: string): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ResponseValidationError(context, field, 'a string when present', value);
+  return value;
+}
+
+/** A positive integer number of seconds; form bodies carry numbers as digit strings. */
+function secondsField(context: string, parsed: ParsedBody, field: string, required: true): number;
+function secondsField(context: string, parsed: ParsedBody, field: string, required: false): number | undefined;
+function secondsField(context: string, parsed: ParsedBody, field: string, required: boolean): number | undefined {
+  const raw = parsed.body[field];
+  if (raw === undefined || raw === null) {
+    if (required) throw new ResponseValidationError(context, field, 'a positive integer number of seconds', raw);
+    return undefined;
+  }
+  const value = parsed.format === 'form' && typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new ResponseValidationError(context, field, 'a positive integer number of seconds', raw);
+  }
+  return value;
+}
+
+/** The error members of a body, or undefined when it has no `error` (RFC 6749 §5.2; GitHub sends them with 200). */
+function errorFrom(parsed: ParsedBody, response: Response): OAuthError | undefined {
+  const { body } = parsed;
+  if (typeof body.error !== 'string' || body.error === '') return undefined;
+  const out: OAuthError = { error: body.error, status: response.status };
+  if (typeof body.error_description === 'string') out.error_description = body.error_description;
+  if (typeof body.error_uri === 'string') out.error_uri = body.error_uri;
+  const interval = Number(body.interval);
+  if (body.interval !== undefined && Number.isInteger(interval) && interval > 0) out.interval = interval;
+  const retryAfter = retryAfterSeconds(response);
+  if (retryAfter !== undefined) out.retryAfterS = retryAfter;
+  const nonce = response.headers.get('dpop-nonce');
+  if (nonce) out.dpopNonce = nonce;
+  return out;
+}
+
+/** `Retry-After` in delta-seconds form (RFC 9110 §10.2.3); the HTTP-date form is ignored (no wall clock here). */
+export function retryAfterSeconds(response: Response): number | undefined {
+  const raw = response.headers.get('retry-after');
+  return raw !== null && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
+}
+
+function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string | undefined> = {}): Request {
+  const h = new Headers({ 'Content-Type': FORM_CONTENT_TYPE, Accept: JSON_CONTENT_TYPE });
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) h.set(name, value);
+  return new Request(url, { method: 'POST', headers: h, body: encodeForm(params) });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Discovery (RFC 8414)
+
+/** The RFC 8414 §2 members the CLI uses. */
+export interface AuthorizationServerMetadata {
+  issuer: string;
+  token_endpoint: string;
+  /** RFC 8628 §4. */
+  device_authorization_endpoint: string;
+  /** RFC 8414 §2 / RFC 7009; absent when the server cannot revoke. */
+  revocation_endpoint?: string;
+  grant_types_supported?: string[];
+  dpop_signing_alg_values_supported?: string[];
+}
+
+/** RFC 8414 §3.1: GET `<issuer>/.well-known/oauth-authorization-server` (path inserted after the host). */
+export function discoveryRequest(issuer: string, policy: UrlPolicy = {}): Request {
+  const url = assertSecureUrl('issuer', issuer, policy);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return new Request(`${url.origin}${AS_METADATA_PATH}${path}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE } });
+}
+
+/**
+ * RFC 8414 §3.2-3.3: parse the metadata, check that `issuer` is identical to the one asked for, and that every
+ * endpoint the CLI will use is https (RFC 8628 §3.1, RFC 7009 §2). RFC 8628 §4: `device_authorization_endpoint`.
+ */
+export async function processDiscoveryResponse(issuer: string, response: Response, policy: UrlPolicy = {}): Promise<AuthorizationServerMetadata> {
+  const context = 'authorization server metadata';
+  if (response.status !== 200) throw new ResponseValidationError(context, '(status)', 'HTTP 200', response.status);
+  const { body } = await readBody(context, response);
+  const got = requiredString(context, body, 'issuer');
+  if (got !== issuer) throw new ResponseValidationError(context, 'issuer', `identical to ${JSON.stringify(issuer)} (RFC 8414 §3.3)`, got);
+  const out: AuthorizationServerMetadata = {
+    issuer: got,
+    token_endpoint: requiredString(context, body, 'token_endpoint'),
+    device_authorization_endpoint: requiredString(context, body, 'device_authorization_endpoint'),
+  };
+  assertSecureUrl('token_endpoint', out.token_endpoint, policy);
+  assertSecureUrl('device_authorization_endpoint', out.device_authorization_endpoint, policy);
+  const revocation = optionalString(context, body, 'revocation_endpoint');
+  if (revocation !== undefined) {
+    assertSecureUrl('revocation_endpoint', revocation, policy);
+    out.revocation_endpoint = revocation;
+  }
+  for (const field of ['grant_types_supported', 'dpop_signing_alg_values_supported'] as const) {
+    const list = body[field];
+    if (Array.isArray(list) && list.every((v) => typeof v === 'string')) out[field] = list as string[];
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Device authorization (RFC 8628 §3.1-3.2)
+
+export interface ClientIdentity {
+  /** The public client's id; sent on every request (RFC 8628 §3.1, §3.4; RFC 7009 §2.1). */
+  clientId: string;
+}
+
+/**
+ * RFC 8628 §3.1: POST to the device authorization endpoint, form-urlencoded, with `client_id` (public client,
+ * RFC 6749 §3.2.1) and the optional `scope` (RFC 6749 §3.3, space-delimited). No parameter is ever repeated.
+ */
+export function deviceAuthorizationRequest(endpoint: string, client: ClientIdentity, scope?: readonly string[]): Request {
+  return formPost(endpoint, { client_id: client.clientId, scope: scope && scope.length ? scope.join(' ') : undefined });
+}
+
+/** RFC 8628 §3.2 device authorization response (with `verification_url` accepted as an alias, as Google sends). */
+export interface DeviceAuthorizationResponse {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete?: string;
+  /** Lifetime of both codes, seconds. */
+  expires_in: number;
+  /** Minimum seconds between polls; absent means 5 (RFC 8628 §3.2). */
+  interval?: number;
+}
+
+/**
+ * RFC 8628 §3.2: require `device_code`, `user_code`, `verification_uri` (or Google's `verification_url`) and
+ * `expires_in`; `interval` and `verification_uri_complete` are optional; unknown members (Entra's `message`)
+ * are ignored. An error body (RFC 6749 §5.2, any status) throws `OAuthResponseError`.
+ */
+export async function processDeviceAuthorizationResponse(response: Response): Promise<DeviceAuthorizationResponse> {
+  const context = 'device authorization response';
+  const parsed = await readBody(context, response);
+  const error = errorFrom(parsed, response);
+  if (error) throw new OAuthResponseError(context, error);
+  if (response.status !== 200) throw new ResponseValidationError(context, '(status)', 'HTTP 200 or an error body', response.status);
+  const { body } = parsed;
+  const uriField = body.verification_uri === undefined && body.verification_url !== undefined ? 'verification_url' : 'verification_uri';
+  const out: DeviceAuthorizationResponse = {
+    device_code: requiredString(context, body, 'device_code'),
+    user_code: requiredString(context, body, 'user_code'),
+    verification_uri: webUrl(context, uriField, requiredString(context, body, uriField)),
+    expires_in: secondsField(context, parsed, 'expires_in', true),
+  };
+  const complete = optionalString(context, body, 'verification_uri_complete');
+  if (complete !== undefined) out.verification_uri_complete = webUrl(context, 'verification_uri_complete', complete);
+  const interval = secondsField(context, parsed, 'interval', false);
+  if (interval !== undefined) out.interval = interval;
+  return out;
+}
+
+/** The user will open it in a browser: only http(s) URLs are shown. */
+function webUrl(context: string, field: string, value: string): string {
+  let ok = false;
+  try {
+    ok = ['https:', 'http:'].includes(new URL(value).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ResponseValidationError(context, field, 'an absolute http(s) URL', value);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Token endpoint (RFC 8628 §3.4-3.5, RFC 6749 §5-6)
+
+export interface DpopHeader {
+  /** A fresh DPoP proof for this exact request (RFC 9449 §5). */
+  dpop?: string;
+}
+
+/**
+ * RFC 8628 §3.4: POST to the token endpoint with `grant_type` exactly `urn:ietf:params:oauth:grant-type:device_code`,
+ * the `device_code` from §3.2 and `client_id` (a public client does not authenticate, RFC 6749 §3.2.1).
+ */
+export function deviceCodeGrantRequest(tokenEndpoint: string, client: ClientIdentity, deviceCode: string, opts: DpopHeader = {}): Request {
+  return formPost(
+    tokenEndpoint,
+    { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: client.clientId },
+    { DPoP: opts.dpop },
+  );
+}
+
+/**
+ * RFC 6749 §6: POST with `grant_type=refresh_token`, `refresh_token` and `client_id`. `scope` is left out, so
+ * the grant keeps exactly the originally granted scope and can never widen it (RFC 6749 §6 MUST NOT).
+ */
+export function refreshTokenGrantRequest(tokenEndpoint: string, client: ClientIdentity, refreshToken: string, opts: DpopHeader = {}): Request {
+  return formPost(
+    tokenEndpoint,
+    { grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: refreshToken, client_id: client.clientId },
+    { DPoP: opts.dpop },
+  );
+}
+
+/** RFC 6749 §5.1 token response, normalised: `token_type` is canonical case, `scope` space-delimited. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: typeof TOKEN_TYPE_BEARER | typeof TOKEN_TYPE_DPOP;
+  /** Seconds; absent means "unknown" (RFC 6749 §5.1 RECOMMENDED only). Never derived from a JWT `exp` (RFC 9068 §6). */
+  expires_in?: number;
+  refresh_token?: string;
+  /** The granted scope as the server said it, space-delimited; absent means "as requested" (RFC 6749 §5.1). */
+  scope?: string;
+}
+
+export interface TokenResponseOptions {
+  /** A DPoP proof was sent and DPoP matters: a non-DPoP `token_type` is a downgrade (RFC 9449 §5). */
+  requireDpop?: boolean;
+}
+
+export type TokenEndpointResult = { ok: true; tokens: TokenResponse } | { ok: false; error: OAuthError };
+
+/**
+ * RFC 6749 §5.1-5.2: branch on the `error` member, not on the status (GitHub answers errors with 200).
+ * Success needs `access_token` and a `token_type` the client understands, case-insensitively (RFC 6749 §7.1:
+ * `Bearer`, or `DPoP` per RFC 9449 §5); anything else throws. Unknown members are ignored (RFC 6749 §5.1).
+ * The access token itself is never decoded (RFC 9068 §6).
+ */
+export async function processTokenEndpointResponse(response: Response, opts: TokenResponseOptions = {}): Promise<TokenEndpointResult> {
+  const context = 'token response';
+  const parsed = await readBody(context, response);
+  const error = errorFrom(parsed, response);
+  if (error) return { ok: false, error };
+  if (response.status !== 200) throw new ResponseValidationError(context, '(status)', 'HTTP 200 or an error body', response.status);
+  const { body } = parsed;
+  const accessToken = requiredString(context, body, 'access_token');
+  const rawType = requiredString(context, body, 'token_type');
+  const tokenType = [TOKEN_TYPE_BEARER, TOKEN_TYPE_DPOP].find((t) => t.toLowerCase() === rawType.toLowerCase());
+  if (!tokenType) throw new ResponseValidationError(context, 'token_type', '"Bearer" or "DPoP" (case-insensitive; RFC 6749 §7.1)', rawType);
+  if (opts.requireDpop && tokenType !== TOKEN_TYPE_DPOP) {
+    throw new ResponseValidationError(context, 'token_type', '"DPoP" because a DPoP proof was sent (RFC 9449 §5: discard a downgraded response)', rawType);
+  }
+  const tokens: TokenResponse = { access_token: accessToken, token_type: tokenType as TokenResponse['token_type'] };
+  const expiresIn = secondsField(context, parsed, 'expires_in', false);
+  if (expiresIn !== undefined) tokens.expires_in = expiresIn;
+  const refreshToken = optionalString(context, body, 'refresh_token');
+  if (refreshToken) tokens.refresh_token = refreshToken;
+  const scope = optionalString(context, body, 'scope');
+  if (scope !== undefined) tokens.scope = normalizeScope(scope);
+  return { ok: true, tokens };
+}
+
+/** Space-delimited scope (RFC 6749 §3.3); GitHub's comma-separated lists are accepted. */
+export function normalizeScope(scope: string): string {
+  return scope.split(/[\s,]+/).filter(Boolean).join(' ');
+}
+
+/** How the device poll loop must treat a token endpoint answer (RFC 8628 §3.5). */
+export type DevicePollOutcome =
+  | { kind: 'tokens'; tokens: TokenResponse }
+  | { kind: 'pending' }
+  | { kind: 'slow_down'; error: OAuthError }
+  | { kind: 'denied'; error: OAuthError }
+  | { kind: 'expired'; error: OAuthError }
+  | { kind: 'error'; error: OAuthError };
+
+/** Provider spellings of the RFC 8628 §3.5 terminal errors (Entra's `authorization_declined`, GitHub's `token_expired`). */
+const DENIAL_ERRORS = new Set(['access_denied', 'authorization_declined']);
+const EXPIRY_ERRORS = new Set(['expired_token', 'token_expired']);
+
+/** RFC 8628 §3.5: sort a poll error into keep-polling (`pending`, `slow_down`) or stop (everything else). */
+export function classifyPollError(error: OAuthError): Exclude<DevicePollOutcome, { kind: 'tokens' }> {
+  if (error.error === 'authorization_pending') return { kind: 'pending' };
+  if (error.error === 'slow_down') return { kind: 'slow_down', error };
+  if (DENIAL_ERRORS.has(error.error)) return { kind: 'denied', error };
+  if (EXPIRY_ERRORS.has(error.error)) return { kind: 'expired', error };
+  return { kind: 'error', error };
+}
+
+/** RFC 8628 §3.5: process one poll answer (see `processTokenEndpointResponse` and `classifyPollError`). */
+export async function processDeviceCodeGrantResponse(response: Response, opts: TokenResponseOptions = {}): Promise<DevicePollOutcome> {
+  const result = await processTokenEndpointResponse(response, opts);
+  return result.ok ? { kind: 'tokens', tokens: result.tokens } : classifyPollError(result.error);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Revocation (RFC 7009)
+
+export type TokenTypeHint = 'refresh_token' | 'access_token';
+
+/**
+ * RFC 7009 §2.1: POST, form-encoded, `token`, the optional `token_type_hint` and, for a public client,
+ * `client_id`. The endpoint must be https (RFC 7009 §2), checked here again.
+ */
+export function revocationRequest(endpoint: string, client: ClientIdentity, token: string, hint: TokenTypeHint, policy: UrlPolicy = {}): Request {
+  assertSecureUrl('revocation_endpoint', endpoint, policy);
+  return formPost(endpoint, { token, token_type_hint: hint, client_id: client.clientId });
+}
+
+export type RevocationResult =
+  | { ok: true }
+  | { ok: false; status: number; retryAfterS?: number; error?: string };
+
+/**
+ * RFC 7009 §2.2: a 200 means revoked (or already invalid); its body is not read. RFC 7009 §2.2.1: other answers
+ * are errors; on 503 the token must be assumed to still exist, and `Retry-After` says when to try again.
+ */
+export async function processRevocationResponse(response: Response): Promise<RevocationResult> {
+  if (response.status === 200) return { ok: true };
+  const out: { ok: false; status: number; retryAfterS?: number; error?: string } = { ok: false, status: response.status };
+  const retryAfter = retryAfterSeconds(response);
+  if (retryAfter !== undefined) out.retryAfterS = retryAfter;
+  try {
+    const parsed = await readBody('revocation error', response);
+    if (typeof parsed.body.error === 'string') out.error = parsed.body.error;
+  } catch {
+    // An error without a readable body is still an error; the status says enough.
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Protected resources (RFC 6750, RFC 9449 §7)
+
+export interface ResourceCredentials {
+  accessToken: string;
+  tokenType: TokenResponse['token_type'];
+  /** Required when `tokenType` is DPoP: a proof with `ath` for this request (RFC 9449 §7). */
+  dpop?: string;
+}
+
+/**
+ * RFC 6750 §2.1 / RFC 9449 §7.1: the token travels only in the `Authorization` header (`Bearer` or `DPoP`),
+ * never in the query (RFC 6750 §2.3) and never by two methods at once (RFC 6750 §2).
+ */
+export function protectedResourceRequest(url: string, method: string, credentials: ResourceCredentials): Request {
+  const headers = new Headers({ Accept: JSON_CONTENT_TYPE, Authorization: `${credentials.tokenType} ${credentials.accessToken}` });
+  if (credentials.tokenType === TOKEN_TYPE_DPOP) {
+    if (!credentials.dpop) throw new TypeError('protectedResourceRequest: a DPoP-bound token needs a DPoP proof (RFC 9449 §7)');
+    headers.set('DPoP', credentials.dpop);
+  }
+  return new Request(url, { method, headers });
+}
+
+/** One `WWW-Authenticate` challenge (RFC 9110 §11.6.1): scheme plus auth-params. */
+export interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+/** Parse `WWW-Authenticate` into challenges (quoted strings and token values; enough for RFC 6750 / RFC 9449). */
+export function parseWwwAuthenticate(header: string | null): Challenge[] {
+  if (!header) return [];
+  const out: Challenge[] = [];
+  const re = /([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*))?/gy;
+  let i = 0;
+  let current: Challenge | undefined;
+  while (i < header.length) {
+    while (i < header.length && /[\s,]/.test(header[i]!)) i++;
+    re.lastIndex = i;
+    const m = re.exec(header);
+    if (!m) break;
+    i = re.lastIndex;
+    const [, name, rawValue] = m;
+    if (rawValue === undefined) {
+      current = { scheme: name!, params: {} };
+      out.push(current);
+    } else if (current) {
+      current.params[name!.toLowerCase()] = rawValue.startsWith('"') ? rawValue.slice(1, -1).replace(/\\(.)/g, '$1') : rawValue;
+    }
+  }
+  return out;
+}
+
+/** How the CLI must react to an API answer (RFC 6750 §3.1, RFC 9449 §7.1, §8). */
+export type ResourceOutcome =
+  | { kind: 'ok'; status: number; body: string }
+  /** 401 `invalid_token` (or a 401 without error): refresh once and retry (RFC 6750 §3.1). */
+  | { kind: 'invalid_token'; status: number; description?: string }
+  /** 403 `insufficient_scope`: a refresh cannot widen scope; re-login with the named scope (RFC 6750 §3.1). */
+  | { kind: 'insufficient_scope'; status: number; scope?: string; description?: string }
+  /** 401 `use_dpop_nonce`: retry once with the new nonce (RFC 9449 §8-9). */
+  | { kind: 'use_dpop_nonce'; status: number; nonce?: string }
+  | { kind: 'error'; status: number; body: string; error?: string };
+
+/** Classify a protected resource response by status and its `WWW-Authenticate` challenge. */
+export async function processProtectedResourceResponse(response: Response): Promise<ResourceOutcome> {
+  const status = response.status;
+  const body = await response.text();
+  if (status >= 200 && status < 300) return { kind: 'ok', status, body };
+  const challenge = parseWwwAuthenticate(response.headers.get('www-authenticate'))
+    .find((c) => ['bearer', 'dpop'].includes(c.scheme.toLowerCase()));
+  const error = challenge?.params.error;
+  const description = challenge?.params.error_description;
+  const withDescription = <T extends object>(o: T) => (description ? { ...o, description } : o);
+  if (error === 'use_dpop_nonce') {
+    const nonce = response.headers.get('dpop-nonce');
+    return nonce ? { kind: 'use_dpop_nonce', status, nonce } : { kind: 'use_dpop_nonce', status };
+  }
+  if (status === 403 && (error === 'insufficient_scope' || error === undefined)) {
+    const scope = challenge?.params.scope;
+    return withDescription(scope ? { kind: 'insufficient_scope' as const, status, scope } : { kind: 'insufficient_scope' as const, status });
+  }
+  if (status === 401 && (error === 'invalid_token' || error === undefined)) return withDescription({ kind: 'invalid_token' as const, status });
+  return error ? { kind: 'error', status, body, error } : { kind: 'error', status, body };
+}

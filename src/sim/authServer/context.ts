@@ -1,0 +1,212 @@
+/**
+ * What every endpoint handler receives: the server's configuration, state, keys and clock, plus helpers
+ * that several endpoints share (token issuance, grant revocation, DPoP checks, request parsing).
+ */
+import type { CryptoKey, JWK } from 'jose';
+import { mintAccessToken } from '../../protocol/accessToken.ts';
+import { FORM_CONTENT_TYPE, TOKEN_TYPE_DPOP } from '../../protocol/constants.ts';
+import { checkDpopProof, type DpopCheckResult } from '../../protocol/dpop.ts';
+import { parseForm, type FormParams } from '../../protocol/form.ts';
+import { randomSecret } from '../../protocol/random.ts';
+import { AuditLog, fingerprint, type AuditDevice } from '../audit.ts';
+import type { WorldClock } from '../clock.ts';
+import type { ServerKnobs } from '../knobs.ts';
+import type { IdpProfile } from '../profiles.ts';
+import type { ClientRegistration, Registry } from '../registry.ts';
+import { acceptsJson, errorResponse, type ResponseContext } from './http.ts';
+import { RateLimiter } from './rateLimit.ts';
+import type { AuthState, GrantRecord } from './state.ts';
+
+/** Where a request came from, as the transport knows it. */
+export interface RequestMeta {
+  remoteAddress?: string;
+}
+
+export interface ServerKeys {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  publicJwk: JWK;
+  kid: string;
+}
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ServerCore {
+  readonly issuer: string;
+  readonly clock: WorldClock;
+  readonly state: AuthState;
+  readonly audit: AuditLog;
+  readonly keys: ServerKeys;
+  readonly registry: Registry;
+  readonly limiter: RateLimiter;
+  knobs: ServerKnobs;
+  profile: IdpProfile;
+  /** Endpoint URLs (absolute). */
+  readonly endpoints: { deviceAuthorization: string; token: string; revocation: string; introspection: string; jwks: string; verification: string };
+  /** The current DPoP nonce (RFC 9449 §8), when nonces are on. */
+  dpopNonce(): string;
+  /** Remember a DPoP proof jti (RFC 9449 §11.1). */
+  rememberJti(key: string, untilMs: number): boolean;
+}
+
+export function responseContext(core: ServerCore, request: Request): ResponseContext {
+  return {
+    profile: core.profile,
+    acceptsJson: acceptsJson(request),
+    ...(core.knobs.errorUri ? { errorUriBase: `${core.issuer}/docs/errors` } : {}),
+  };
+}
+
+export function deviceOf(request: Request, meta: RequestMeta | undefined): AuditDevice {
+  return {
+    ip: meta?.remoteAddress ?? 'unknown',
+    userAgent: (request.headers.get('user-agent') ?? 'unknown').slice(0, 200),
+  };
+}
+
+export type ParsedForm = { ok: true; params: FormParams } | { ok: false; response: Response };
+
+/**
+ * Read a POST form body: method POST, content type form-urlencoded, bounded size, no repeated parameter
+ * (RFC 6749 §3.2, RFC 8628 §3.1). Anything else is an `invalid_request`.
+ */
+export async function readForm(ctx: ResponseContext, request: Request): Promise<ParsedForm> {
+  const bad = (description: string, headers?: HeadersInit): ParsedForm => ({
+    ok: false,
+    response: errorResponse(ctx, 'invalid_request', description, { ...(headers ? { headers } : {}), oauthEndpoint: true }),
+  });
+  if (request.method !== 'POST') return bad(`this endpoint accepts POST only, not ${request.method}`, { Allow: 'POST' });
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== FORM_CONTENT_TYPE) return bad(`the body must be ${FORM_CONTENT_TYPE}, not ${type || 'missing'}`);
+  let body: string;
+  try {
+    body = await request.text();
+  } catch {
+    return bad('the request body could not be read');
+  }
+  if (new TextEncoder().encode(body).length > MAX_BODY_BYTES) return bad(`the body is larger than ${MAX_BODY_BYTES} bytes`);
+  const parsed = parseForm(body);
+  if (!parsed.ok) return bad(`the parameter ${parsed.repeated.slice(0, 40)} is repeated`);
+  return { ok: true, params: parsed.params };
+}
+
+/** Split a scope parameter (RFC 6749 §3.3: space-delimited; GitHub also accepts commas). */
+export function splitScope(scope: string | undefined, profile: IdpProfile): string[] | undefined {
+  if (scope === undefined) return undefined;
+  const sep = profile.scopeSeparator === ',' ? /[\s,]+/ : / +/;
+  return [...new Set(scope.split(sep).filter(Boolean))];
+}
+
+export function joinScope(scope: readonly string[], profile: IdpProfile): string {
+  return scope.join(profile.scopeSeparator);
+}
+
+/** Check a DPoP proof sent to the token endpoint, with nonces when they are on. */
+export async function checkTokenEndpointProof(core: ServerCore, request: Request, expectedJkt?: string): Promise<DpopCheckResult> {
+  return checkDpopProof({
+    header: request.headers.get('dpop'),
+    method: request.method,
+    url: core.endpoints.token,
+    nowMs: core.clock.now(),
+    windowS: core.knobs.dpopProofWindowS,
+    ...(expectedJkt ? { expectedJkt } : {}),
+    ...(core.knobs.dpopNonce ? { expectedNonce: core.dpopNonce() } : {}),
+    rememberJti: (k, until) => core.rememberJti(k, until),
+  });
+}
+
+/** Does this client have to use DPoP (RFC 9449 §5.2)? */
+export function clientRequiresDpop(core: ServerCore, client: ClientRegistration): boolean {
+  return client.dpopBoundAccessTokens === true || (core.knobs.dpopRequired && client.tokenEndpointAuthMethod === 'none');
+}
+
+export interface IssueOptions {
+  grant: GrantRecord;
+  client: ClientRegistration;
+  /** The access token's scope (may be narrower than the grant on refresh). */
+  scope: string[];
+  jkt?: string;
+  /** Issue a refresh token with this response. */
+  withRefreshToken: boolean;
+  /** Absolute expiry for a new refresh token (a rotated one keeps its family's). */
+  refreshExpiresAt?: number;
+}
+
+/** Mint an access token (and maybe a refresh token) for a grant, record them, and build the RFC 6749 §5.1 body. */
+export async function issueTokens(core: ServerCore, opts: IssueOptions): Promise<{ body: Record<string, unknown>; accessToken: string; refreshToken?: string }> {
+  const now = core.clock.now();
+  const { grant, client, scope, jkt } = opts;
+  const iat = Math.floor(now / 1000);
+  const lifetime = core.knobs.accessTokenLifetimeS;
+  const jti = randomSecret(16);
+  const accessToken = await mintAccessToken({
+    privateKey: core.keys.privateKey,
+    kid: core.keys.kid,
+    claims: {
+      iss: core.issuer,
+      sub: grant.sub,
+      aud: grant.resource,
+      client_id: client.clientId,
+      iat,
+      exp: iat + lifetime,
+      jti,
+      scope: scope.join(' '),
+      ...(jkt ? { cnf: { jkt } } : {}),
+    },
+  });
+  core.state.addAccessToken({
+    jti, value: accessToken, grantId: grant.id, clientId: client.clientId, sub: grant.sub, scope, aud: grant.resource,
+    issuedAt: now, expiresAt: now + lifetime * 1000, ...(jkt ? { jkt } : {}),
+  });
+  let refreshToken: string | undefined;
+  if (opts.withRefreshToken) {
+    refreshToken = randomSecret();
+    core.state.refreshTokens.set(refreshToken, {
+      value: refreshToken, grantId: grant.id, clientId: client.clientId, sub: grant.sub, scope: grant.scope, resource: grant.resource,
+      ...(jkt ? { jkt } : {}), issuedAt: now, lastUsedAt: now,
+      expiresAt: opts.refreshExpiresAt ?? now + core.knobs.refreshTokenLifetimeS * 1000, status: 'active',
+    });
+  }
+  const body: Record<string, unknown> = {
+    access_token: accessToken,
+    token_type: jkt ? TOKEN_TYPE_DPOP : core.profile.bearerTokenType,
+    expires_in: lifetime,
+    scope: joinScope(scope, core.profile),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+  };
+  return { body, accessToken, ...(refreshToken ? { refreshToken } : {}) };
+}
+
+/** Revoke a whole grant: every refresh token and access token of the family. */
+export function revokeGrant(core: ServerCore, grantId: string, reason: string, from?: AuditDevice): void {
+  const grant = core.state.grants.get(grantId);
+  if (!grant || grant.revokedAt !== undefined) return;
+  const now = core.clock.now();
+  grant.revokedAt = now;
+  grant.revokedReason = reason;
+  const refs: string[] = [];
+  for (const rt of core.state.refreshTokensOf(grantId)) {
+    if (rt.status !== 'revoked') refs.push(fingerprint(rt.value));
+    rt.status = 'revoked';
+  }
+  for (const at of core.state.accessTokensOf(grantId)) {
+    if (at.revokedAt === undefined) {
+      at.revokedAt = now;
+      refs.push(fingerprint(at.value));
+    }
+  }
+  core.audit.record({ at: now, type: 'grant.revoked', clientId: grant.clientId, user: grant.sub, grantId, detail: reason, refs, ...(from ? { from } : {}) });
+}
+
+/** Is this access token usable right now (not expired, not revoked, grant alive)? */
+export function accessTokenActive(core: ServerCore, jtiOrValue: string): boolean {
+  const rec = core.state.accessTokens.get(jtiOrValue) ?? core.state.accessTokensByValue.get(jtiOrValue);
+  if (!rec || rec.revokedAt !== undefined) return false;
+  if (core.clock.now() >= rec.expiresAt) return false;
+  const grant = core.state.grants.get(rec.grantId);
+  return !!grant && grant.revokedAt === undefined;
+}
+
+export function findClient(core: ServerCore, clientId: string): ClientRegistration | undefined {
+  return core.registry.clients.find((c) => c.clientId === clientId);
+}
