@@ -122,7 +122,7 @@ export const SERVER_KNOB_SPECS: readonly KnobSpec[] = [
   { key: 'profile', kind: 'choice', choices: IDP_PROFILES, label: 'Identity provider profile', group: 'profile',
     description: 'RFC-strict, or the documented quirks of GitHub, Microsoft Entra or Google.',
     risk: 'A client written against one provider breaks on another (F25).' },
-  { key: 'codeLifetimeS', kind: 'integer', min: 5, max: 3600, unit: 's', label: 'Code lifetime', group: 'codes',
+  { key: 'codeLifetimeS', kind: 'integer', min: 1, max: 3600, unit: 's', label: 'Code lifetime', group: 'codes',
     description: 'How long the device code and user code stay valid (expires_in).',
     risk: 'Long-lived codes widen the window for phishing and brute force (F15, F18).' },
   { key: 'intervalS', kind: 'integer', min: 1, max: 60, nullable: true, unit: 's', label: 'Polling interval', group: 'polling',
