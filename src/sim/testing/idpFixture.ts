@@ -89,7 +89,7 @@ export async function createTestIdp(knobs: Partial<ServerKnobs> = {}, opts: { en
     postRaw: (path, body, headers = {}) => idp.handle(new Request(url(path), { method: 'POST', headers: { ...FORM, ...headers }, body })),
     get: (path, headers = {}) => idp.handle(new Request(url(path), { headers })),
     async deviceAuthorize(params = {}, headers = {}) {
-      const res = await t.post('/device_authorization', { client_id: CLI, ...params }, headers);
+      const res = await t.post('/device_authorization', { client_id: CLI, ...params }, { accept: 'application/json', ...headers });
       if (res.status !== 200) throw new Error(`device authorization failed: ${res.status} ${await res.text()}`);
       return (await res.json()) as DeviceAuthorization;
     },
@@ -118,7 +118,7 @@ export async function createTestIdp(knobs: Partial<ServerKnobs> = {}, opts: { en
       const da = await t.deviceAuthorize(o.params);
       await t.approve(da.user_code, { ...(o.user ? { user: o.user } : {}), ...(o.scope ? { scope: o.scope } : {}) });
       clock.advance((da.interval ?? 5) * 1000);
-      const headers: Record<string, string> = o.dpop ? { dpop: await o.dpop.proof('POST', `${ISSUER}/token`) } : {};
+      const headers: Record<string, string> = { accept: 'application/json', ...(o.dpop ? { dpop: await o.dpop.proof('POST', `${ISSUER}/token`) } : {}) };
       const res = await t.poll(da.device_code, {}, headers);
       if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
       return (await res.json()) as TokenResponse;

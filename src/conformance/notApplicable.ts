@@ -1,0 +1,13 @@
+/**
+ * Checklist rows that do not apply to what this project simulates, each with the reason. They appear in the
+ * conformance report's test-free list. A row listed here must not also be claimed by a test.
+ */
+export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
+  'RFC8628-3.5-return-channel': 'Return channels are outside RFC 8628; the simulated CLI polls (the row says "document only").',
+  'RFC8628-5.7-proximity': 'A CLI shows its code on screen; audio or BLE transmission is not simulated.',
+  'RFC8628-6.2-alt-interaction': 'Other code-transmission methods are not simulated.',
+  'RFC8628-5.6-own-device_code': 'A teaching note with no behaviour to test.',
+  'RFC7009-5-auth-endpoint': 'Certificate validation happens in TLS, below the fetch boundary the simulator models.',
+  'RFC9449-2-https': 'DPoP over HTTPS is a deployment requirement; the simulated issuer and API are https URLs and the teaching note is in the DPoP lab.',
+  'RFC9700-2.5-client-auth': 'A distributed CLI cannot keep a secret, so the CLI is a public client (RFC 8628 §5.6); refresh tokens are protected by rotation or DPoP instead (RFC9700-2.2.2-public-rt).',
+};
