@@ -6,6 +6,7 @@
  */
 import { fromPromise } from 'xstate';
 import {
+  assertSecureUrl,
   deviceAuthorizationRequest,
   deviceCodeGrantRequest,
   discoveryRequest,
@@ -124,15 +125,34 @@ export const revokeToken = fromPromise(
   },
 );
 
+/**
+ * The URL for an API path. The token only ever goes to the configured API, over TLS (RFC 6749 §10.3): a path
+ * that points elsewhere, or an http API, is refused; a fragment never leaves the client.
+ */
+export function apiUrl(baseUrl: string, path: string, policy: UrlPolicy): string {
+  const base = assertSecureUrl('apiBaseUrl', baseUrl, policy);
+  const url = new URL(path, base);
+  if (url.origin !== base.origin) throw new TypeError(`refusing to send the access token to ${url.origin}: API paths must stay on ${base.origin}`);
+  url.hash = '';
+  return url.href;
+}
+
 /** RFC 6750 §2.1 / RFC 9449 §7: one API call with the access token in the Authorization header. */
 export const callApi = fromPromise(
-  async ({ input, signal }: { input: WithHttp & { url: string; method: string; session: TokenRecord; dpop?: DpopInput }; signal: AbortSignal }) => {
+  async ({
+    input,
+    signal,
+  }: {
+    input: WithHttp & { baseUrl: string; path: string; method: string; session: TokenRecord; policy: UrlPolicy; dpop?: DpopInput };
+    signal: AbortSignal;
+  }) => {
     const http = { ...input.http, signal };
+    const url = apiUrl(input.baseUrl, input.path, input.policy);
     const { accessToken, tokenType } = input.session;
     const dpop = tokenType === 'DPoP' ? input.dpop : undefined;
-    const { response, nonce } = await sendWithDpop(http, dpop, { method: input.method, url: input.url, accessToken }, (proof) => {
+    const { response, nonce } = await sendWithDpop(http, dpop, { method: input.method, url, accessToken }, (proof) => {
       const credentials: ResourceCredentials = proof ? { accessToken, tokenType, dpop: proof } : { accessToken, tokenType };
-      return protectedResourceRequest(input.url, input.method, credentials);
+      return protectedResourceRequest(url, input.method, credentials);
     });
     return { outcome: await processProtectedResourceResponse(response), nonce };
   },

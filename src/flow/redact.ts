@@ -35,10 +35,22 @@ export function redactHeader(name: string, value: string): string {
 
 /** Redact secret parameters of a form body or a URL query string. */
 export function redactForm(body: string): string {
-  const params = new URLSearchParams(body);
-  const out: string[] = [];
-  for (const [k, v] of params) out.push(`${encodeURIComponent(k)}=${SECRET_MEMBERS.has(k) ? REDACTED : encodeURIComponent(v)}`);
-  return out.join('&');
+  return body
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const rawName = eq < 0 ? pair : pair.slice(0, eq);
+      return SECRET_MEMBERS.has(decodeName(rawName)) ? `${rawName}=${REDACTED}` : pair;
+    })
+    .join('&');
+}
+
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
 }
 
 /** Redact secret members anywhere in a JSON value. */

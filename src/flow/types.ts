@@ -9,6 +9,8 @@ import type {
   DeviceAuthorizationResponse,
   DevicePollOutcome,
   ResourceOutcome,
+  RevocationResult,
+  TokenEndpointResult,
   TokenTypeHint,
 } from '../protocol/client.ts';
 import type { DpopKeyPair } from '../protocol/dpop-client.ts';
@@ -111,6 +113,8 @@ export interface CliContext {
   dpop?: { key: DpopKeyPair; asNonce?: string; rsNonce?: string };
   pendingCall?: PendingCall;
   lastApi?: ResourceOutcome;
+  lastRefresh?: TokenEndpointResult;
+  lastRevocation?: RevocationResult;
   /** Tokens still to revoke at logout, refresh token first (RFC 7009). */
   revocations: Array<{ token: string; hint: TokenTypeHint }>;
   revocationAttempts: number;

@@ -133,7 +133,7 @@ export function createResourceServer(as: AuthorizationServer, resource: Resource
       if (scheme !== 'DPoP') return json(401, { error: 'invalid_token' }, { 'WWW-Authenticate': challenge('DPoP', 'invalid_token', 'this token is DPoP-bound; present it with a DPoP proof') });
       const proof = await checkDpopProof({
         header: request.headers.get('dpop'), method: request.method, url: request.url, nowMs: as.clock.now(),
-        windowS: as.knobs.dpopProofWindowS, accessToken: token, expectedJkt: jkt,
+        windowS: as.knobs.dpopProofWindowS, accessToken: token,
         rememberJti: (k, until) => {
           const now = as.clock.now();
           for (const [key, t] of seenJtis) if (t <= now) seenJtis.delete(key);
@@ -143,6 +143,8 @@ export function createResourceServer(as: AuthorizationServer, resource: Resource
         },
       });
       if (!proof.ok) return json(401, { error: proof.error }, { 'WWW-Authenticate': challenge('DPoP', proof.error, proof.description) });
+      // RFC 9449 §7.1 (its example): a well-formed proof by a key the token is not bound to is an invalid_token.
+      if (proof.jkt !== jkt) return json(401, { error: 'invalid_token' }, { 'WWW-Authenticate': challenge('DPoP', 'invalid_token', 'invalid DPoP key binding: the proof key is not the key this token is bound to') });
     } else if (scheme === 'DPoP') {
       return json(401, { error: 'invalid_token' }, { 'WWW-Authenticate': challenge('DPoP', 'invalid_token', 'this token is not DPoP-bound') });
     }
@@ -167,6 +169,7 @@ function relativePath(url: URL, resourceId: string): string {
 
 function redact(authorization: string | null): string {
   if (authorization === null) return '';
-  const scheme = authorization.split(' ')[0] ?? '';
-  return `${scheme} [redacted]`;
+  // Keep only a known scheme name: a header without one (a client that forgot "Bearer ") is the raw token.
+  const scheme = /^(Bearer|DPoP|Basic)(?=\s)/i.exec(authorization)?.[1];
+  return scheme ? `${scheme} [redacted]` : '[redacted]';
 }

@@ -138,7 +138,7 @@ export async function issueTokens(core: ServerCore, opts: IssueOptions): Promise
   const { grant, client, scope, jkt } = opts;
   const iat = Math.floor(now / 1000);
   const lifetime = core.knobs.accessTokenLifetimeS;
-  const jti = randomSecret(16);
+  const jti = randomSecret(); // 256 bits: every token carries ≥160 bits of CSPRNG output (RFC 6749 §10.10)
   const accessToken = await mintAccessToken({
     privateKey: core.keys.privateKey,
     kid: core.keys.kid,

@@ -1,0 +1,402 @@
+/**
+ * After approval: the token response, storage, API calls, refresh with rotation, and logout with revocation.
+ * RFC 6749 §5.1, §6, §7.1, §10.3-10.4; RFC 6750; RFC 7009; RFC 9068 §6.
+ */
+import { describe, expect, test } from 'vitest';
+import { base64url } from '../protocol/random.ts';
+import { REFRESH_TOKEN_GRANT_TYPE } from '../protocol/constants.ts';
+import { storagePlan } from './storage.ts';
+import { replies, type Reply } from './testing/fake-server.ts';
+import { startCli, type HarnessOptions } from './testing/harness.ts';
+
+const HOUR = 3_600_000;
+const keychain = storagePlan('keychain', 'https://auth.acme.test').primary;
+
+async function loggedIn(opts: HarnessOptions = {}, approval: Reply = replies.tokens()) {
+  const cli = await startCli(opts);
+  cli.server.on('poll', approval);
+  await cli.login();
+  return cli;
+}
+
+/** A JWT-shaped access token whose payload says it lives for a year (the client must not care). */
+function jwtLikeToken(bytes: number): string {
+  const enc = (o: unknown) => base64url(new TextEncoder().encode(JSON.stringify(o)));
+  const head = enc({ alg: 'RS256', typ: 'at+jwt' });
+  const body = enc({ exp: 1_800_000_000 + 365 * 86400, sub: 'alice', pad: 'x'.repeat(bytes) });
+  return `${head}.${body}.${'s'.repeat(86)}`;
+}
+
+describe('token response', () => {
+  test('RFC6749-5.1-access_token: a token response without access_token → failed, no API call possible', async () => {
+    const cli = await loggedIn({}, { json: { token_type: 'Bearer', expires_in: 60 } });
+    expect(cli.state()).toBe('failed');
+    await cli.send({ type: 'user.api', method: 'GET', path: '/api/me' });
+    expect(cli.server.of('api')).toHaveLength(0);
+  });
+
+  test.each(['Bearer', 'bearer', 'BEARER'])('RFC6749-5.1-token_type: token_type %s is accepted and sent as "Bearer"', async (tokenType) => {
+    const cli = await loggedIn({}, replies.tokens({ token_type: tokenType }));
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('api')[0]?.headers.authorization).toBe(`Bearer ${cli.server.accessTokens[0]}`);
+  });
+
+  test('RFC6749-7.1-unknown-type: token_type "mac" → failed; the token is never stored or used', async () => {
+    const cli = await loggedIn({}, replies.tokens({ token_type: 'mac' }));
+    expect(cli.state()).toBe('failed');
+    expect(cli.output().at(-1)).toBe('✗ Login failed: token response: "token_type" must be "Bearer" or "DPoP" (case-insensitive; RFC 6749 §7.1), got "mac"');
+    await cli.send({ type: 'user.api', method: 'GET', path: '/api/me' });
+    expect(cli.server.of('api')).toHaveLength(0);
+    expect(cli.storage.log).toEqual([]);
+  });
+
+  test('RFC6749-5.1-scope: the store keeps the granted scope, not the requested one', async () => {
+    const cli = await loggedIn({ knobs: { scopes: 'broad' } }, replies.tokens({ scope: 'profile projects:read' }));
+    expect(cli.server.of('device')[0]?.form.scope).toBe('profile projects:read projects:write projects:admin');
+    expect(cli.storage.get(keychain)?.scope).toBe('profile projects:read');
+  });
+
+  test('GitHub-style comma-separated scope is stored space-delimited', async () => {
+    const cli = await loggedIn({}, replies.tokens({ scope: 'profile,projects:read' }));
+    expect(cli.storage.get(keychain)?.scope).toBe('profile projects:read');
+  });
+
+  test('GitHub-style form-urlencoded token response is understood', async () => {
+    const cli = await loggedIn({}, (_ex, server) => {
+      const t = server.mintTokens('profile projects:read');
+      return { form: { access_token: String(t.access_token), token_type: 'bearer', expires_in: '28800', scope: 'profile,projects:read' } };
+    });
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.storage.get(keychain)).toMatchObject({ accessToken: cli.server.accessTokens[0], tokenType: 'Bearer', expiresAt: cli.clock.now() + 28_800_000 });
+  });
+
+  test('RFC6749-5.1-ignore-unknown: GitHub\'s refresh_token_expires_in and other unknown members are ignored', async () => {
+    const cli = await loggedIn({}, replies.tokens({ refresh_token_expires_in: 15_897_600, id_token: undefined, foo: { bar: 1 } }));
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(Object.keys(cli.storage.get(keychain)!).sort()).toEqual(['accessToken', 'clientId', 'expiresAt', 'issuer', 'refreshToken', 'scope', 'tokenType']);
+  });
+
+  test.each([
+    ['a 4 KB JWT', jwtLikeToken(4096)],
+    ['an 8-character opaque token', 'Xy7_k2Qa'],
+  ])('RFC6749-5.1-sizes: %s round-trips through the store and the API header', async (_name, token) => {
+    const cli = await startCli();
+    cli.server.on('poll', (_ex, server) => {
+      server.liveAccess.set(token, 'profile projects:read');
+      return { json: { access_token: token, token_type: 'Bearer', expires_in: 900 } };
+    });
+    await cli.login();
+    expect(cli.storage.get(keychain)?.accessToken).toBe(token);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('api')[0]?.headers.authorization).toBe(`Bearer ${token}`);
+    expect(cli.output().at(-1)).toBe('{"ok":true,"path":"/api/me"}');
+  });
+
+  test('RFC9068-6-client-opaque: expiry comes from expires_in, never from the JWT exp', async () => {
+    const token = jwtLikeToken(100);
+    const cli = await startCli();
+    cli.server.on('poll', (_ex, server) => {
+      server.liveAccess.set(token, 'profile projects:read');
+      server.liveRefresh.set('RT-opaque', 'profile projects:read');
+      return { json: { access_token: token, token_type: 'Bearer', expires_in: 60, refresh_token: 'RT-opaque' } };
+    });
+    await cli.login();
+    expect(cli.storage.get(keychain)?.expiresAt).toBe(cli.clock.now() + 60_000);
+    await cli.advance(60_000);
+    await cli.send({ type: 'user.whoami' });
+    // The JWT says "valid for a year"; expires_in said 60 s, so the CLI refreshed before calling.
+    expect(cli.server.exchanges.slice(-2).map((e) => e.kind)).toEqual(['refresh', 'api']);
+  });
+
+  test('RFC6749-10.3-at-confidential, RFC6749-10.4-rt-confidential: tokens never reach terminal or debug log and are stored in the keychain', async () => {
+    const cli = await loggedIn({ knobs: { debug: 'bodies' } });
+    await cli.send({ type: 'user.api', method: 'GET', path: '/api/projects' });
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    await cli.send({ type: 'user.logout' });
+    expect(cli.server.accessTokens).toHaveLength(2);
+    expect(cli.server.refreshTokens).toHaveLength(2);
+    const lines = [...cli.output(), ...cli.debug(), ...cli.events('cli.exec').flatMap((e) => [...e.argv, ...Object.values(e.env)])];
+    for (const secret of cli.server.secrets) for (const text of lines) expect(text).not.toContain(secret);
+    expect(cli.storage.log.filter((w) => w.action === 'save').map((w) => w.target.kind)).toEqual(['keychain', 'keychain']);
+    for (const e of cli.server.exchanges) expect(e.url.startsWith('https://')).toBe(true);
+  });
+});
+
+describe('API calls', () => {
+  test('RFC6750-2.1-client, RFC6750-2.3-no-query, RFC6750-2-one-method: the token travels only in the Authorization header', async () => {
+    const cli = await loggedIn();
+    await cli.send({ type: 'user.api', method: 'GET', path: '/api/projects' });
+    const [api] = cli.server.of('api');
+    expect(api?.url).toBe('https://api.acme.test/api/projects');
+    expect(api?.query).toBe('');
+    expect(api?.headers.authorization).toBe(`Bearer ${cli.server.accessTokens[0]}`);
+    expect(api?.rawBody).toBe('');
+    expect(cli.events('cli.exec')).toEqual([expect.objectContaining({ argv: ['acme', 'api', 'GET', '/api/projects'], env: {} })]);
+  });
+
+  test('user.whoami calls GET /api/me; user.token prints the token only when asked', async () => {
+    const cli = await loggedIn();
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('api').map((e) => `${e.method} ${e.path}`)).toEqual(['GET /api/me']);
+    expect(cli.output()).not.toContain(cli.server.accessTokens[0]);
+    await cli.send({ type: 'user.token' });
+    expect(cli.output().at(-1)).toBe(cli.server.accessTokens[0]);
+  });
+
+  test('RFC6750-3.1-invalid_token: a 401 invalid_token → one refresh and one retry with the new token', async () => {
+    const cli = await loggedIn();
+    cli.server.liveAccess.clear(); // the server forgot the token (revoked elsewhere)
+    await cli.send({ type: 'user.api', method: 'GET', path: '/api/projects' });
+    expect(cli.server.exchanges.slice(-3).map((e) => `${e.kind} ${e.status}`)).toEqual(['api 401', 'refresh 200', 'api 200']);
+    expect(cli.server.of('api')[1]?.headers.authorization).toBe(`Bearer ${cli.server.accessTokens[1]}`);
+    expect(cli.state()).toBe('authenticated.ready');
+  });
+
+  test('RFC6750-3.1-invalid_token: a second 401 after the refresh → reauthRequired, store cleared, no further requests', async () => {
+    const cli = await loggedIn();
+    cli.server.on('api', { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }, { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+    await cli.send({ type: 'user.api', method: 'GET', path: '/api/projects' });
+    expect(cli.server.exchanges.slice(-3).map((e) => `${e.kind} ${e.status}`)).toEqual(['api 401', 'refresh 200', 'api 401']);
+    expect(cli.state()).toBe('reauthRequired');
+    expect(cli.storage.get(keychain)).toBeUndefined();
+    const count = cli.server.exchanges.length;
+    await cli.advance(HOUR);
+    expect(cli.server.exchanges).toHaveLength(count);
+    expect(cli.output().at(-1)).toBe('✗ Your session has ended. Run `acme login` to start again.');
+  });
+
+  test('RFC6750-3.1-insufficient_scope: a 403 never triggers a refresh; the CLI offers re-login with the scope', async () => {
+    const cli = await loggedIn();
+    await cli.send({ type: 'user.api', method: 'DELETE', path: '/api/projects/42' });
+    expect(cli.server.exchanges.at(-1)?.status).toBe(403);
+    expect(cli.server.of('refresh')).toHaveLength(0);
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.output().slice(-2)).toEqual([
+      '✗ This command needs more permissions than this session has (projects:admin).',
+      'A refresh cannot widen scope. Run `acme logout` and `acme login --scope projects:admin`.',
+    ]);
+    await cli.send({ type: 'user.logout' });
+    cli.server.on('poll', replies.tokens());
+    await cli.login({ type: 'user.login', scopes: ['projects:admin'] });
+    expect(cli.server.of('device')[1]?.form.scope).toBe('profile projects:read projects:admin');
+    await cli.send({ type: 'user.api', method: 'DELETE', path: '/api/projects/42' });
+    expect(cli.server.exchanges.at(-1)?.status).toBe(200);
+  });
+
+  test('an expired access token is refreshed before the call (the clock says so, no 401 needed)', async () => {
+    const cli = await loggedIn();
+    await cli.advance(899_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('refresh')).toHaveLength(0);
+    await cli.advance(1_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.exchanges.slice(-2).map((e) => `${e.kind} ${e.status}`)).toEqual(['refresh 200', 'api 200']);
+  });
+
+  test('RFC6749-5.1-expires_in: without expires_in the expiry is unknown; the CLI refreshes on a 401 invalid_token', async () => {
+    const cli = await loggedIn({}, replies.tokens({ expires_in: undefined }));
+    expect(cli.storage.get(keychain)?.expiresAt).toBeUndefined();
+    await cli.advance(10 * HOUR);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.exchanges.slice(-1).map((e) => `${e.kind} ${e.status}`)).toEqual(['api 200']);
+    cli.server.liveAccess.clear();
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.exchanges.slice(-3).map((e) => `${e.kind} ${e.status}`)).toEqual(['api 401', 'refresh 200', 'api 200']);
+  });
+
+  test('RFC6749-5.1-refresh_token: with no refresh token, expiry forces a new device flow', async () => {
+    const cli = await loggedIn({ server: { issueRefreshTokens: false } });
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.state()).toBe('reauthRequired');
+    expect(cli.server.of('api')).toHaveLength(0);
+    expect(cli.server.of('refresh')).toHaveLength(0);
+    await cli.advance(HOUR);
+    expect(cli.server.of('device')).toHaveLength(1);
+  });
+});
+
+describe('refresh', () => {
+  test('RFC6749-6-request, RFC6749-6-scope-subset: the refresh is a form POST with grant_type, refresh_token, client_id and no scope', async () => {
+    const cli = await loggedIn();
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    const [refresh] = cli.server.of('refresh');
+    expect(refresh?.method).toBe('POST');
+    expect(refresh?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(refresh?.form).toEqual({ grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: cli.server.refreshTokens[0], client_id: 'acme-cli' });
+  });
+
+  test('RFC6749-3.2-post: every token endpoint call (polls and refreshes) is a POST', async () => {
+    const cli = await startCli();
+    cli.server.on('poll', replies.pending(), replies.tokens());
+    await cli.login();
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    const tokenCalls = cli.server.exchanges.filter((e) => e.path === '/token');
+    expect(tokenCalls.map((e) => `${e.method} ${e.kind}`)).toEqual(['POST poll', 'POST poll', 'POST refresh']);
+  });
+
+  test('RFC6749-6-discard-old: after rotation the store holds only RT2, and the next refresh sends RT2', async () => {
+    const cli = await loggedIn();
+    const [rt1] = cli.server.refreshTokens;
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    const rt2 = cli.server.refreshTokens[1]!;
+    expect(cli.storage.get(keychain)?.refreshToken).toBe(rt2);
+    expect(JSON.stringify([...cli.storage.slots.values()])).not.toContain(rt1);
+    expect(JSON.stringify({ ...cli.context, storage: 'host', clock: 'clock' })).not.toContain(rt1);
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('refresh').map((e) => e.form.refresh_token)).toEqual([rt1, rt2]);
+  });
+
+  test('a refresh refused with invalid_grant → reauthRequired: store cleared, no automatic login', async () => {
+    const cli = await loggedIn();
+    cli.server.on('refresh', replies.error('invalid_grant', 400, 'refresh token already used'));
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.state()).toBe('reauthRequired');
+    expect(cli.output().at(-1)).toBe('✗ Your session has ended (invalid_grant: refresh token already used). Run `acme login` to start again.');
+    expect(cli.events('cli.store').at(-1)).toEqual(expect.objectContaining({ action: 'clear', target: keychain }));
+    expect(cli.storage.get(keychain)).toBeUndefined();
+    await cli.advance(HOUR);
+    expect(cli.server.of('device')).toHaveLength(1);
+    expect(cli.server.of('api')).toHaveLength(0);
+  });
+
+  test('a refresh that meets a 503 keeps the session (the refresh token may still be good)', async () => {
+    const cli = await loggedIn();
+    cli.server.on('refresh', replies.error('temporarily_unavailable', 503));
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.storage.get(keychain)?.refreshToken).toBe(cli.server.refreshTokens[0]);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.exchanges.slice(-2).map((e) => `${e.kind} ${e.status}`)).toEqual(['refresh 200', 'api 200']);
+  });
+});
+
+describe('logout', () => {
+  test('RFC7009-2.1-request, RFC7009-2.1-hint: logout revokes the refresh token, then the access token, each with its hint', async () => {
+    const cli = await loggedIn();
+    await cli.send({ type: 'user.logout' });
+    const revokes = cli.server.of('revoke');
+    expect(revokes.map((e) => e.rawBody)).toEqual([
+      `token=${cli.server.refreshTokens[0]}&token_type_hint=refresh_token&client_id=acme-cli`,
+      `token=${cli.server.accessTokens[0]}&token_type_hint=access_token&client_id=acme-cli`,
+    ].map((b) => new URLSearchParams(b).toString()));
+    for (const e of revokes) {
+      expect(e.method).toBe('POST');
+      expect(e.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    }
+  });
+
+  test('RFC7009-2.1-immediate: the local store is wiped after the server said 200, and the session forgotten', async () => {
+    const cli = await loggedIn();
+    expect(cli.storage.get(keychain)).toBeDefined();
+    await cli.send({ type: 'user.logout' });
+    expect(cli.state()).toBe('loggedOut');
+    expect(cli.storage.get(keychain)).toBeUndefined();
+    expect(cli.events('cli.store').at(-1)).toEqual(expect.objectContaining({ action: 'clear', target: keychain }));
+    const clearAt = cli.storage.log.findIndex((w) => w.action === 'clear');
+    expect(clearAt).toBeGreaterThan(0);
+    expect(cli.context.session).toBeUndefined();
+    expect(cli.output().at(-1)).toBe('✓ Logged out.');
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('api')).toHaveLength(0);
+  });
+
+  test('RFC7009-2.2-body-hint: the revocation response body is not parsed (garbage is fine)', async () => {
+    const cli = await loggedIn();
+    cli.server.on('revoke', { status: 200, text: '<<not json>>', headers: { 'content-type': 'application/json' } }, { status: 200, text: '{' });
+    await cli.send({ type: 'user.logout' });
+    expect(cli.state()).toBe('loggedOut');
+    expect(cli.output().filter((l) => l.startsWith('✗') || l.startsWith('warning'))).toEqual([]);
+  });
+
+  test('RFC7009-2.2.1-503: on 503 the local token is kept and a retry is scheduled after Retry-After', async () => {
+    const cli = await loggedIn();
+    cli.server.on('revoke', { status: 503, headers: { 'Retry-After': '7' }, json: { error: 'temporarily_unavailable' } });
+    await cli.send({ type: 'user.logout' });
+    expect(cli.state()).toBe('loggingOut.waitingToRetry');
+    expect(cli.storage.get(keychain)).toBeDefined();
+    await cli.advance(6_999);
+    expect(cli.server.of('revoke')).toHaveLength(1);
+    await cli.advance(1);
+    const revokes = cli.server.of('revoke');
+    expect(revokes.map((e) => [e.at - revokes[0]!.at, e.form.token_type_hint, e.status])).toEqual([
+      [0, 'refresh_token', 503],
+      [7_000, 'refresh_token', 200],
+      [7_000, 'access_token', 200],
+    ]);
+    expect(cli.state()).toBe('loggedOut');
+  });
+
+  test('RFC7009-2.2.1-503: after three 503s logout gives up and keeps the credentials', async () => {
+    const cli = await loggedIn();
+    const busy = { status: 503, json: { error: 'temporarily_unavailable' } };
+    cli.server.on('revoke', busy, busy, busy, busy);
+    await cli.send({ type: 'user.logout' });
+    await cli.advance(HOUR);
+    expect(cli.server.of('revoke')).toHaveLength(4);
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.storage.get(keychain)?.accessToken).toBe(cli.server.accessTokens[0]);
+    expect(cli.output().at(-1)).toBe('✗ Could not reach the server to revoke the session; credentials were kept. Try `logout` again later.');
+  });
+
+  test('a revocation refused with 400 unsupported_token_type is reported and logout continues', async () => {
+    const cli = await loggedIn();
+    cli.server.on('revoke', { status: 200 }, replies.error('unsupported_token_type'));
+    await cli.send({ type: 'user.logout' });
+    expect(cli.state()).toBe('loggedOut');
+    expect(cli.output()).toContain('warning: the server refused to revoke the access token (HTTP 400, unsupported_token_type).');
+  });
+
+  test('RFC7009-2-https: an http revocation endpoint is refused (the CLI never sends a token to it)', async () => {
+    const cli = await startCli({ server: { metadata: { revocation_endpoint: 'http://auth.acme.test/revoke' } } });
+    await cli.send({ type: 'user.login' });
+    expect(cli.state()).toBe('failed');
+    expect(cli.output().at(-1)).toContain('revocation_endpoint must be an https URL');
+    expect(cli.server.exchanges.map((e) => e.kind)).toEqual(['metadata']);
+  });
+
+  test('a server without a revocation endpoint: logout warns that the tokens stay valid, then clears the store', async () => {
+    const cli = await loggedIn({ server: { metadata: { revocation_endpoint: undefined } } });
+    await cli.send({ type: 'user.logout' });
+    expect(cli.server.of('revoke')).toHaveLength(0);
+    expect(cli.output()).toContain('warning: the server offers no revocation endpoint; the tokens stay valid until they expire.');
+    expect(cli.state()).toBe('loggedOut');
+  });
+});
+
+describe('booting with stored credentials', () => {
+  test('a stored session is picked up at boot without any request, and used', async () => {
+    const first = await loggedIn();
+    const second = await startCli({ storage: first.storage, clock: first.clock });
+    expect(second.state()).toBe('authenticated.ready');
+    expect(second.server.exchanges).toHaveLength(0);
+    second.server.liveAccess.set(first.server.accessTokens[0]!, 'profile projects:read');
+    await second.send({ type: 'user.whoami' });
+    expect(second.server.of('api')[0]?.headers.authorization).toBe(`Bearer ${first.server.accessTokens[0]}`);
+  });
+});
+
+describe('where the token may go', () => {
+  test('RFC6749-10.3-at-confidential: an API path pointing at another host is refused; the token is not sent', async () => {
+    const cli = await loggedIn();
+    await cli.send({ type: 'user.api', method: 'GET', path: 'https://evil.test/collect' });
+    await cli.send({ type: 'user.api', method: 'GET', path: '//evil.test/collect' });
+    expect(cli.server.exchanges.filter((e) => e.kind === 'api' || e.kind === 'other')).toEqual([]);
+    expect(cli.output().at(-1)).toBe('✗ refusing to send the access token to https://evil.test: API paths must stay on https://api.acme.test');
+    expect(cli.state()).toBe('authenticated.ready');
+  });
+
+  test('RFC6749-10.3-at-confidential: an http API base URL is refused (tokens only over TLS)', async () => {
+    const cli = await loggedIn({ input: { apiBaseUrl: 'http://api.acme.test' } });
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.exchanges.filter((e) => e.kind === 'api' || e.kind === 'other')).toEqual([]);
+    expect(cli.output().at(-1)).toBe('✗ apiBaseUrl must be an https URL (RFC 8628 §3.1, RFC 7009 §2), got "http://api.acme.test"');
+  });
+});

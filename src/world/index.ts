@@ -1,0 +1,201 @@
+/**
+ * `createWorld(config)`: the whole simulated world, headless. A virtual clock shared by the CLI machine and
+ * the servers; the identity provider and its APIs; the in-memory wire; the CLI's host; the learner's browser;
+ * a scripted user; the attacker; and the derived exposure ledger. Runs in Node with no DOM; the page and the
+ * labs use the same.
+ */
+import { createActor, type Actor } from 'xstate';
+import type { ClientKnobs } from '../flow/knobs.ts';
+import { cliMachine } from '../flow/machine.ts';
+import type { CliEmitted, CliEvent } from '../flow/types.ts';
+import { USER_CODE_ALPHABETS, normalizeUserCode } from '../protocol/userCode.ts';
+import { VirtualClock } from '../sim/clock.ts';
+import { createSimIdp, SIM_ISSUER, type SimIdp } from '../sim/idp.ts';
+import type { ServerKnobs } from '../sim/knobs.ts';
+import { SimBrowser } from './browser.ts';
+import { Attacker, type AttackOutcome } from './attacker.ts';
+import { Host, type HostOptions } from './host.ts';
+import { computeLedger, placesOf, type LedgerEntry, type Place } from './ledger.ts';
+import { ScriptedUser, type ScriptedBehaviour } from './scriptedUser.ts';
+import { createWire, type Wire } from './wire.ts';
+
+export { Host } from './host.ts';
+export type { Reader, HostKind } from './host.ts';
+export type { LedgerEntry, Sighting } from './ledger.ts';
+export type { AttackOutcome, AttackMove, VictimPolicy } from './attacker.ts';
+export type { ScriptedBehaviour } from './scriptedUser.ts';
+export type { WireExchange } from './wire.ts';
+
+/** The API base URL the CLI calls (`${API_BASE}/api/me`); its resource id is `${API_BASE}/api`. */
+export const SIM_API_BASE = 'https://api.acme.test';
+
+/** Network addresses of the actors, as the servers see them. */
+export const ADDRESSES = { cli: '192.0.2.10', browser: '198.51.100.23', attacker: '203.0.113.66', victim: '198.51.100.23' } as const;
+
+export interface WorldConfig {
+  serverKnobs?: Partial<ServerKnobs>;
+  clientKnobs?: Partial<ClientKnobs>;
+  host?: HostOptions;
+  /** The person at the keyboard and at the browser (a registry user id). */
+  user?: string;
+  /** What the person does at the browser once the CLI shows a code; default: nothing (the learner acts). */
+  userBehaviour?: ScriptedBehaviour;
+  startMs?: number;
+}
+
+export interface World {
+  readonly clock: VirtualClock;
+  readonly idp: SimIdp;
+  readonly wire: Wire;
+  readonly host: Host;
+  readonly cli: Actor<typeof cliMachine>;
+  /** The learner's own browser (signed in as `user` when they choose). */
+  readonly browser: SimBrowser;
+  readonly scriptedUser: ScriptedUser;
+  readonly attacker: Attacker;
+  /** Everything the CLI emitted, with the clock time. */
+  readonly emitted: ReadonlyArray<CliEmitted & { at: number }>;
+  /** Send a user event to the CLI and let everything settle. */
+  send(event: CliEvent): Promise<void>;
+  /** Wait (on the event loop, not the clock) until nothing is running that does not wait on the clock. */
+  settle(): Promise<void>;
+  /** Move the clock forward, timer by timer, settling after each. */
+  advance(ms: number): Promise<void>;
+  /** Jump to the next timer and settle; false when none is pending. */
+  next(): Promise<boolean>;
+  /** Step timer by timer until `done()` holds or `limitMs` of clock time has passed. */
+  runUntil(done: () => boolean, limitMs?: number): Promise<void>;
+  /** The CLI machine's active state as a dotted path. */
+  state(): string;
+  /** Terminal lines. */
+  terminal(): string[];
+  /** Run an attacker move (or any async world task) to completion. */
+  attack<T extends AttackOutcome>(move: (a: Attacker) => Promise<T> | T): Promise<T>;
+  ledger(): LedgerEntry[];
+  stop(): void;
+}
+
+const TURN_LIMIT = 20_000;
+
+export async function createWorld(config: WorldConfig = {}): Promise<World> {
+  const clock = new VirtualClock(config.startMs);
+  const idp = await createSimIdp({ clock, knobs: config.serverKnobs ?? {} });
+  const wire = createWire(idp, clock);
+  const user = config.user ?? 'alice';
+  const host = new Host(clock, { user, ...config.host });
+  const verificationUri = idp.as.endpoints.verification;
+  const browser = new SimBrowser(wire.fetchFor('browser', ADDRESSES.browser), verificationUri);
+  const tasks = new Set<Promise<unknown>>();
+  const track = (task: Promise<unknown>) => {
+    tasks.add(task);
+    void task.finally(() => tasks.delete(task)).catch(() => undefined);
+  };
+  const scriptedUser = new ScriptedUser({ clock, browser, user, track }, config.userBehaviour ?? { kind: 'never' });
+  const apiPlaces = (): Place[] => [
+    ...idp.apis.map((api) => ({
+      id: `api-log:${api.resource.id}`, label: `${api.resource.name} request log`, readers: [] as [],
+      entries: api.log.map((l) => ({ at: l.at, text: `${l.method} ${l.path} ${l.status} ${l.authorization} ${l.dpop}` })),
+    })),
+    { id: 'audit', label: 'identity provider audit log', readers: [],
+      entries: idp.as.audit.events.map((e) => ({ at: e.at, text: `${e.type} ${e.detail} ${(e.refs ?? []).join(' ')}` })) },
+  ];
+  const ledger = () => computeLedger(idp.as.issuedSecrets(), placesOf({ host, wire: wire.log, extra: apiPlaces() }));
+  const attacker = new Attacker({
+    clock, fetch: wire.fetchFor('attacker', ADDRESSES.attacker), issuer: idp.as.issuer, apiBaseUrl: SIM_API_BASE,
+    clientId: 'acme-cli', browser: new SimBrowser(wire.fetchFor('attacker', ADDRESSES.attacker), verificationUri),
+    victimBrowser: new SimBrowser(wire.fetchFor('victim', ADDRESSES.victim), verificationUri),
+    victimUser: user, attackerUser: 'mallory', ledger, serverKnobs: () => idp.as.knobs,
+  });
+
+  const cli = createActor(cliMachine, {
+    clock,
+    input: {
+      fetch: wire.fetchFor('cli', ADDRESSES.cli), clock, issuer: SIM_ISSUER, apiBaseUrl: SIM_API_BASE, storage: host,
+      knobs: config.clientKnobs ?? {},
+    },
+  });
+  const emitted: Array<CliEmitted & { at: number }> = [];
+  const alphabet = () => USER_CODE_ALPHABETS[idp.as.knobs.userCodeAlphabet];
+  cli.on('*', (event) => {
+    emitted.push({ ...event, at: clock.now() });
+    host.apply(event);
+    // The person reads the terminal: a live user code on it is something they may act on.
+    if (event.type === 'cli.output') {
+      for (const word of event.text.split(/\s+/)) {
+        const code = normalizeUserCode(word, alphabet());
+        if (code.length === idp.as.knobs.userCodeLength && idp.as.state.byUserCode.has(code)) scriptedUser.sawCode(word);
+      }
+    }
+  });
+
+  const state = () => statePath(cli.getSnapshot().value);
+  const settle = async () => {
+    for (let turn = 0; turn < TURN_LIMIT; turn++) {
+      const children = Object.values(cli.getSnapshot().children) as Array<{ getSnapshot(): { status: string } } | undefined>;
+      const busyChildren = children.filter((c) => c?.getSnapshot().status === 'active').length;
+      const waitingOnNetwork = wire.hung() + wire.held();
+      if (tasks.size === 0 && wire.inFlight() === 0 && busyChildren <= waitingOnNetwork) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    throw new Error(`world.settle: still busy after ${TURN_LIMIT} turns (CLI in ${state()})`);
+  };
+  const next = async () => {
+    const due = clock.nextDue();
+    if (due === undefined) return false;
+    clock.advanceTo(due);
+    await settle();
+    return true;
+  };
+
+  const world: World = {
+    clock, idp, wire, host, cli, browser, scriptedUser, attacker, emitted,
+    async send(event) {
+      cli.send(event);
+      await settle();
+    },
+    settle,
+    async advance(ms) {
+      const target = clock.now() + ms;
+      await settle();
+      for (let due = clock.nextDue(); due !== undefined && due <= target; due = clock.nextDue()) {
+        clock.advanceTo(due);
+        await settle();
+      }
+      clock.advanceTo(target);
+      await settle();
+    },
+    next,
+    async runUntil(done, limitMs = 3_600_000) {
+      const end = clock.now() + limitMs;
+      await settle();
+      while (!done()) {
+        const due = clock.nextDue();
+        if (due === undefined || due > end) break;
+        await next();
+      }
+    },
+    state,
+    terminal: () => emitted.filter((e) => e.type === 'cli.output').map((e) => (e as { text: string }).text),
+    async attack(move) {
+      const task = Promise.resolve(move(attacker));
+      track(task);
+      const out = await task;
+      await settle();
+      return out;
+    },
+    ledger,
+    stop: () => cli.stop(),
+  };
+  cli.start();
+  await settle();
+  return world;
+}
+
+function statePath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (!value || typeof value !== 'object') return '';
+  const [key, child] = Object.entries(value)[0] ?? [];
+  if (key === undefined) return '';
+  const rest = statePath(child);
+  return rest ? `${key}.${rest}` : key;
+}

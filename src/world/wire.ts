@@ -1,0 +1,119 @@
+/**
+ * The in-memory network (architecture seam 1): every actor (the CLI, the browser, the attacker) gets its own
+ * `fetch` that routes to the simulated identity provider and records the exchange on the wire log, raw. In
+ * step mode a gate can hold each request until the learner presses Next; fault injection can drop or hang
+ * requests so the CLI's timeout and back-off paths run for real.
+ */
+import type { WorldClock } from '../sim/clock.ts';
+import type { SimIdp } from '../sim/idp.ts';
+
+export type WireActor = 'cli' | 'browser' | 'attacker' | 'victim';
+
+export interface WireMessage {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+export interface WireExchange {
+  id: number;
+  actor: WireActor;
+  startedAt: number;
+  request: WireMessage;
+  /** Undefined while in flight, or forever when the request was dropped or hung. */
+  response?: { at: number; status: number; headers: Array<[string, string]>; body: string };
+  fault?: 'network-error' | 'timeout';
+}
+
+export type Fault = 'network-error' | 'timeout';
+
+export interface FaultRule {
+  /** Which requests (default: any request of the CLI). */
+  match?: (req: Request, actor: WireActor) => boolean;
+  fault: Fault;
+  /** How many matching requests it affects (default 1). */
+  times?: number;
+}
+
+export interface Wire {
+  readonly log: WireExchange[];
+  fetchFor(actor: WireActor, remoteAddress: string): (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+  /** Requests being answered right now (not counting hung ones). */
+  inFlight(): number;
+  /** Requests that will never be answered (timeouts), so a driver knows not to wait for them. */
+  hung(): number;
+  /** Requests waiting at the step-mode gate. */
+  held(): number;
+  injectFault(rule: FaultRule): void;
+  /** Hold every request until the promise returned by `gate` resolves (step mode); undefined: no holding. */
+  setGate(gate: ((exchange: WireExchange) => Promise<void>) | undefined): void;
+  subscribe(listener: (exchange: WireExchange) => void): () => void;
+}
+
+export function createWire(idp: SimIdp, clock: WorldClock): Wire {
+  const log: WireExchange[] = [];
+  const faults: Array<Required<Pick<FaultRule, 'fault' | 'times'>> & Pick<FaultRule, 'match'>> = [];
+  const listeners = new Set<(e: WireExchange) => void>();
+  let gate: ((e: WireExchange) => Promise<void>) | undefined;
+  let busy = 0;
+  let hung = 0;
+  let held = 0;
+  let nextId = 1;
+  const notify = (e: WireExchange) => {
+    for (const l of listeners) l(e);
+  };
+
+  return {
+    log,
+    inFlight: () => busy,
+    hung: () => hung,
+    held: () => held,
+    injectFault: (rule) => faults.push({ fault: rule.fault, times: rule.times ?? 1, ...(rule.match ? { match: rule.match } : {}) }),
+    setGate: (g) => void (gate = g),
+    subscribe: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    fetchFor(actor, remoteAddress) {
+      return async (input, init) => {
+        const request = input instanceof Request && init === undefined ? input : new Request(input, init);
+        const exchange: WireExchange = {
+          id: nextId++, actor, startedAt: clock.now(),
+          request: { method: request.method, url: request.url, headers: [...request.headers], body: await request.clone().text() },
+        };
+        log.push(exchange);
+        notify(exchange);
+        const ruleIndex = faults.findIndex((f) => (f.match ? f.match(request, actor) : actor === 'cli'));
+        if (ruleIndex >= 0) {
+          const rule = faults[ruleIndex]!;
+          if (--rule.times <= 0) faults.splice(ruleIndex, 1);
+          exchange.fault = rule.fault;
+          notify(exchange);
+          if (rule.fault === 'network-error') throw new TypeError('fetch failed: connection reset (simulated)');
+          hung++;
+          return new Promise<Response>(() => {});
+        }
+        if (gate) {
+          held++;
+          try {
+            await gate(exchange);
+          } finally {
+            held--;
+          }
+        }
+        busy++;
+        try {
+          const response = await idp.handle(request, { remoteAddress });
+          exchange.response = {
+            at: clock.now(), status: response.status, headers: [...response.headers], body: await response.clone().text(),
+          };
+          notify(exchange);
+          return response;
+        } finally {
+          busy--;
+        }
+      };
+    },
+  };
+}
