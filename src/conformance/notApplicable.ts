@@ -9,5 +9,4 @@ export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
   'RFC8628-5.6-own-device_code': 'A teaching note with no behaviour to test.',
   'RFC7009-5-auth-endpoint': 'Certificate validation happens in TLS, below the fetch boundary the simulator models.',
   'RFC9449-2-https': 'DPoP over HTTPS is a deployment requirement; the simulated issuer and API are https URLs and the teaching note is in the DPoP lab.',
-  'RFC9700-2.5-client-auth': 'A distributed CLI cannot keep a secret, so the CLI is a public client (RFC 8628 §5.6); refresh tokens are protected by rotation or DPoP instead (RFC9700-2.2.2-public-rt).',
 };

@@ -14,7 +14,7 @@ import { API, CI_CLIENT, CI_SECRET, ISSUER, RS_CLIENT, RS_SECRET, basic, createT
 
 const AS_PATHS = [
   '/.well-known/oauth-authorization-server', '/device_authorization', '/token', '/revoke', '/introspect', '/jwks',
-  '/device', '/device/signin', '/device/code', '/device/decision', '/device/signout-everywhere', '/control/approve',
+  '/device', '/device/signin', '/device/enter', '/device/code', '/device/decision', '/device/signout-everywhere', '/control/approve',
   '/login/device/code', '/login/oauth/access_token', '/nope', '/device/../token', '/%00', '/token?x=1',
 ];
 const API_PATHS = ['/me', '/projects', '/projects/p1', '/invoices', '/projects/../me'];
@@ -54,7 +54,7 @@ async function makeWorld(profile: IdpProfileName): Promise<World> {
     cli('/revoke', [['token', mine.access_token], ['token_type_hint', 'access_token']]),
     { api: false, path: '/introspect', method: 'POST', contentType: form, params: [['token', mine.access_token]], authorization: basic(RS_CLIENT, RS_SECRET) },
     { api: false, path: '/device/signin', method: 'POST', contentType: form, params: [['user', 'alice']] },
-    { api: false, path: '/device/code', method: 'POST', contentType: form, params: [['user_code', own.user_code]], session },
+    { api: false, path: '/device/enter', method: 'POST', contentType: form, params: [['user_code', own.user_code]], session },
     { api: false, path: '/device/decision', method: 'POST', contentType: form, params: [['user_code', own.user_code], ['decision', 'approve']], session },
     { api: false, path: `/device?user_code=${own.user_code}`, method: 'GET', params: [], session },
     { api: false, path: '/.well-known/oauth-authorization-server', method: 'GET', params: [] },

@@ -34,7 +34,7 @@ export class SimBrowser {
   }
 
   enterCode(userCode: string): Promise<VerificationPage> {
-    return this.#post('/code', { user_code: userCode });
+    return this.#post('/enter', { user_code: userCode });
   }
 
   decide(userCode: string, decision: 'approve' | 'deny', scope?: string[]): Promise<VerificationPage> {

@@ -199,6 +199,7 @@ export class FakeServer {
         end('answered', response.status);
         resolve(response);
       };
+      // The world's VirtualClock, not the wall clock: the answer arrives when the test moves time.
       if (spec.delayMs) timer = this.clock.setTimeout(deliver, spec.delayMs);
       else deliver();
     });

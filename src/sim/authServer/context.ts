@@ -106,7 +106,7 @@ export async function checkTokenEndpointProof(core: ServerCore, request: Request
   return checkDpopProof({
     header: request.headers.get('dpop'),
     method: request.method,
-    url: core.endpoints.token,
+    url: request.url,
     nowMs: core.clock.now(),
     windowS: core.knobs.dpopProofWindowS,
     ...(expectedJkt ? { expectedJkt } : {}),

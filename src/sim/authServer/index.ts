@@ -139,11 +139,7 @@ async function route(core: AuthorizationServer, request: Request, meta: RequestM
   if (basePath && !path.startsWith(basePath + '/')) return notFound();
   path = path.slice(basePath.length).replace(/\/+$/, '') || '/';
 
-  // A profile alias may collide with the verification page (Google's device endpoint is /device/code, which is
-  // also where a signed-in browser enters its user code): a request carrying a browser session goes to the page.
-  const browserSession = request.headers.has('x-session') || /(?:^|;\s*)dfl_session=/.test(request.headers.get('cookie') ?? '');
-  const shadowsVerification = path === ENDPOINT_PATHS.verification || path.startsWith(ENDPOINT_PATHS.verification + '/');
-  const alias = browserSession && shadowsVerification ? undefined : core.profile.pathAliases[path];
+  const alias = core.profile.pathAliases[path];
   if (alias === 'device_authorization' || path === ENDPOINT_PATHS.deviceAuthorization) return handleDeviceAuthorization(core, request, meta);
   if (alias === 'token' || path === ENDPOINT_PATHS.token) return handleToken(core, request, meta);
   if (path === ENDPOINT_PATHS.revocation) return handleRevocation(core, request, meta);

@@ -109,6 +109,8 @@ export class AuthState {
   readonly accessTokensByValue = new Map<string, AccessTokenRecord>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   readonly sessions = new Map<string, SessionRecord>();
+  /** Times of wrong user-code attempts per source address, so fresh sign-ins do not reset the limit. */
+  readonly failedCodeAttemptsByAddress = new Map<string, number[]>();
 
   addAccessToken(rec: AccessTokenRecord): void {
     this.accessTokens.set(rec.jti, rec);

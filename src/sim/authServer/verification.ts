@@ -4,6 +4,9 @@
  * first session that enters it), sees consent with context, then approves (all or fewer scopes) or denies.
  * A GET never approves unless the `verificationCompleteMode` knob is set to the insecure `one-click`.
  *
+ * Paths: POST /device/signin, /device/enter (the user code), /device/decision, /device/signout-everywhere;
+ * GET /device[?user_code=]. (Not /device/code: that is Google's device authorization endpoint.)
+ *
  * Session: the `X-Session` header (the simulated browser) or the `dfl_session` cookie (a real browser).
  */
 import { JSON_CONTENT_TYPE } from '../../protocol/constants.ts';
@@ -55,7 +58,7 @@ export async function handleVerification(core: ServerCore, request: Request, sub
   const params = parsed.params;
   switch (subpath) {
     case '/signin': return signIn(core, request, params.get('user'), meta);
-    case '/code': return enterCode(core, request, params.get('user_code'), meta);
+    case '/enter': return enterCode(core, request, params.get('user_code'), meta);
     case '/decision': return decide(core, request, params.get('user_code'), params.get('decision'), params.get('scope'), meta);
     case '/signout-everywhere': return signOutEverywhere(core, request, meta);
     default: return fail('not_found', 404);
@@ -114,8 +117,14 @@ function enterCode(core: ServerCore, request: Request, input: string | undefined
   const now = core.clock.now();
   const limit = core.knobs.userCodeAttemptLimit;
   const windowMs = core.knobs.codeLifetimeS * 1000;
+  // Count wrong codes per session and per source address (RFC 8628 §5.1): signing in again must not buy
+  // an attacker a fresh allowance of guesses.
+  const address = session.from.ip;
   session.failedAttempts = session.failedAttempts.filter((t) => t > now - windowMs);
-  if (limit > 0 && session.failedAttempts.length >= limit) {
+  const byAddress = (core.state.failedCodeAttemptsByAddress.get(address) ?? []).filter((t) => t > now - windowMs);
+  core.state.failedCodeAttemptsByAddress.set(address, byAddress);
+  const used = () => Math.max(session.failedAttempts.length, byAddress.length);
+  if (limit > 0 && used() >= limit) {
     return fail('too_many_attempts', 429, { attempts_left: 0 });
   }
   const alphabet = USER_CODE_ALPHABETS[core.knobs.userCodeAlphabet];
@@ -124,7 +133,8 @@ function enterCode(core: ServerCore, request: Request, input: string | undefined
   const from = session.from;
   const wrong = (error: VerificationError): Response => {
     session.failedAttempts.push(now);
-    const left = limit > 0 ? Math.max(0, limit - session.failedAttempts.length) : null;
+    byAddress.push(now);
+    const left = limit > 0 ? Math.max(0, limit - used()) : null;
     core.audit.record({ at: now, type: left === 0 ? 'user_code.locked_out' : 'user_code.rejected', user: session.userId, from,
       detail: `wrong user code entered (${error})${left === 0 ? '; this session is now locked out' : ''}` });
     return fail(error, 400, { attempts_left: left });

@@ -231,7 +231,7 @@ describe('RFC 8628 §3.3 / §3.3.1 user interaction (verification JSON API)', ()
     expect(new URL(d.verification_uri).protocol).toBe('https:');
     expect(new URL(d.verification_uri_complete!).protocol).toBe('https:');
 
-    const noSession = await t.post('/device/code', { user_code: d.user_code });
+    const noSession = await t.post('/device/enter', { user_code: d.user_code });
     expect(noSession.status).toBe(401);
     expect((await json(noSession)).error).toBe('login_required');
     const forged = await t.enterCode('not-a-session', d.user_code);
@@ -515,6 +515,12 @@ describe('RFC 8628 §5 security considerations', () => {
     expect(await json(locked)).toMatchObject({ error: 'too_many_attempts', attempts_left: 0 });
     expect(t.idp.as.audit.ofType('user_code.locked_out')).toHaveLength(1);
     expect(t.idp.as.state.byUserCode.get(d.user_code.replace('-', ''))?.boundSessionId).toBeUndefined();
+
+    // Signing in again from the same address does not buy more guesses (the limit is per session and per address).
+    const again = await t.signIn('mallory');
+    expect((await t.enterCode(again, d.user_code)).status).toBe(429);
+    // Someone else, elsewhere, is not locked out by Mallory's guessing.
+    expect((await t.enterCode(await t.signIn('alice'), d.user_code)).status).toBe(200);
 
     // The window is the code lifetime: afterwards this session may try again (a fresh code).
     t.clock.advance(600_001);
@@ -872,7 +878,7 @@ describe('IdP profiles', () => {
     const viaAlias = await g.post('/device/code', { client_id: CLI });
     expect(viaAlias.status).toBe(200);
     expect((await json(viaAlias)).verification_url).toBe(`${ISSUER}/device`);
-    // ...without shadowing the verification page's code entry (POST /device/code from a signed-in browser).
+    // ...and the verification page's code entry (POST /device/enter) is a different path.
     const s = await g.signIn();
     const entered = await g.enterCode(s, d.user_code);
     expect(entered.status).toBe(200);

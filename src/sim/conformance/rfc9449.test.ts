@@ -177,6 +177,23 @@ describe('RFC 9449 §4 DPoP proofs', () => {
 });
 
 describe('RFC 9449 §5 token requests', () => {
+  test('RFC9449-4.3-checks: htu is compared with the URI the request was sent to, so a profile alias of the token endpoint works and the canonical path is refused there', async () => {
+    const t = await createTestIdp({ profile: 'github', dpopRequired: true });
+    const key = await createDpopKey(t.clock);
+    const alias = `${ISSUER}/login/oauth/access_token`;
+    const da = await t.deviceAuthorize();
+    await t.approve(da.user_code);
+    t.clock.advance(5000);
+    const withProof = async (htu: string) => {
+      const proof = await key.proof('POST', htu);
+      return t.post(alias, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: da.device_code, client_id: CLI }, { accept: 'application/json', dpop: proof });
+    };
+    const wrong = await json(await withProof(TOKEN));
+    expect(wrong).toMatchObject({ error: 'invalid_dpop_proof', error_description: 'htu does not match the request URI' });
+    const right = await json(await withProof(alias));
+    expect(right.token_type).toBe('DPoP');
+  });
+
   test('RFC9449-5-token-request: server side: a device_code poll or a refresh with a bad proof gets 400 invalid_dpop_proof', async () => {
     const { t, key, tok } = await dpopWorld();
     const dc = await readyDeviceCode(t);

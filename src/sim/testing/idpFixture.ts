@@ -99,7 +99,7 @@ export async function createTestIdp(knobs: Partial<ServerKnobs> = {}, opts: { en
       const res = await t.post('/device/signin', { user });
       return ((await res.json()) as { session: string }).session;
     },
-    enterCode: (session, userCode) => t.post('/device/code', { user_code: userCode }, { 'x-session': session }),
+    enterCode: (session, userCode) => t.post('/device/enter', { user_code: userCode }, { 'x-session': session }),
     decide: (session, userCode, decision, scope) => t.post('/device/decision', { user_code: userCode, decision, scope }, { 'x-session': session }),
     async approve(userCode, o = {}) {
       const s = await t.signIn(o.user);
