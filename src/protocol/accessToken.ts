@@ -5,7 +5,10 @@
 import { SignJWT, jwtVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors, type CryptoKey, type JWTPayload } from 'jose';
 import { ACCESS_TOKEN_JWT_TYP } from './constants.ts';
 
+/** The default signing algorithm; RS256 is also supported, as RFC 9068 §2.1 requires of every AS and RS. */
 export const ACCESS_TOKEN_ALG = 'ES256';
+export const ACCESS_TOKEN_ALGS = ['ES256', 'RS256'] as const;
+export type AccessTokenAlg = (typeof ACCESS_TOKEN_ALGS)[number];
 
 /** The claims RFC 9068 §2.2 requires, plus scope (§2.2.3) and the DPoP binding (RFC 9449 §6.1). */
 export interface AccessTokenClaims extends JWTPayload {
@@ -24,11 +27,12 @@ export interface MintAccessTokenOptions {
   claims: AccessTokenClaims;
   privateKey: CryptoKey;
   kid: string;
+  alg?: AccessTokenAlg;
 }
 
-/** Sign an access token with header `{ alg: ES256, typ: at+jwt, kid }` (RFC 9068 §2.1). */
-export async function mintAccessToken({ claims, privateKey, kid }: MintAccessTokenOptions): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_JWT_TYP, kid }).sign(privateKey);
+/** Sign an access token with header `{ alg, typ: at+jwt, kid }` (RFC 9068 §2.1). */
+export async function mintAccessToken({ claims, privateKey, kid, alg = ACCESS_TOKEN_ALG }: MintAccessTokenOptions): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg, typ: ACCESS_TOKEN_JWT_TYP, kid }).sign(privateKey);
 }
 
 export type VerifyAccessTokenResult =
@@ -36,7 +40,8 @@ export type VerifyAccessTokenResult =
   | { ok: false; reason: string };
 
 export interface VerifyAccessTokenOptions {
-  publicKey: CryptoKey;
+  /** The AS's verification key for the token's `kid` and `alg`, or undefined when there is none. */
+  keyFor: (kid: string | undefined, alg: string) => CryptoKey | undefined;
   issuer: string;
   audience: string;
   nowMs: number;
@@ -60,8 +65,12 @@ export async function verifyAccessToken(token: string, opts: VerifyAccessTokenOp
     return { ok: false, reason: `typ must be at+jwt, got ${typeof typ === 'string' ? typ : 'none'}` };
   }
   try {
-    const { payload } = await jwtVerify(token, opts.publicKey, {
-      algorithms: [ACCESS_TOKEN_ALG],
+    const { payload } = await jwtVerify(token, (header) => {
+      const key = opts.keyFor(header.kid, header.alg);
+      if (!key) throw new joseErrors.JWKSNoMatchingKey();
+      return key;
+    }, {
+      algorithms: [...ACCESS_TOKEN_ALGS],
       issuer: opts.issuer,
       audience: opts.audience,
       currentDate: new Date(opts.nowMs),
@@ -88,6 +97,7 @@ function describeJoseError(e: unknown): string {
   if (e instanceof joseErrors.JWTClaimValidationFailed) return `claim ${e.claim} is invalid: ${e.reason}`;
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'the signature does not verify';
   if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'the signing algorithm is not allowed';
+  if (e instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the authorization server matches the token';
   if (e instanceof joseErrors.JOSEError) return e.message;
   return 'the token could not be verified';
 }

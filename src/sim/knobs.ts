@@ -32,6 +32,8 @@ export interface ServerKnobs {
   /** How much the consent page shows: client, scopes, lifetime, device origin and a warning; or only the client name. */
   consentDetail: 'full' | 'minimal';
   accessTokenLifetimeS: number;
+  /** How access tokens are signed (RFC 9068 §2.1: every AS and RS must support RS256). */
+  accessTokenAlg: 'ES256' | 'RS256';
   /** Absolute refresh token lifetime, seconds. */
   refreshTokenLifetimeS: number;
   /** Refresh tokens unused this long expire (RFC 9700 §4.14.2), seconds. */
@@ -98,6 +100,7 @@ export const DEFAULT_SERVER_KNOBS: Readonly<ServerKnobs> = Object.freeze({
   verificationCompleteMode: 'confirm',
   consentDetail: 'full',
   accessTokenLifetimeS: 900,
+  accessTokenAlg: 'ES256',
   refreshTokenLifetimeS: 14 * 24 * 3600,
   refreshTokenIdleS: 3 * 24 * 3600,
   issueRefreshTokens: true,
@@ -158,6 +161,9 @@ export const SERVER_KNOB_SPECS: readonly KnobSpec[] = [
   { key: 'accessTokenLifetimeS', kind: 'integer', min: 10, max: 90 * DAY, unit: 's', label: 'Access token lifetime', group: 'tokens',
     description: 'Seconds an access token stays valid (expires_in and exp).',
     risk: 'A stolen long-lived token works for weeks (F12).' },
+  { key: 'accessTokenAlg', kind: 'choice', choices: ['ES256', 'RS256'], label: 'Access token signature', group: 'tokens',
+    description: 'ES256 (small, the default) or RS256 (what every RFC 9068 implementation must support).',
+    risk: 'None either way; both are asymmetric, so the API cannot mint tokens.' },
   { key: 'refreshTokenLifetimeS', kind: 'integer', min: 60, max: 365 * DAY, unit: 's', label: 'Refresh token lifetime', group: 'refresh',
     description: 'Absolute lifetime of a refresh token family.',
     risk: 'A stolen refresh token keeps minting tokens (F13).' },

@@ -121,7 +121,7 @@ export function createResourceServer(as: AuthorizationServer, resource: Resource
     const scheme = m[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     const token = m[2]!;
 
-    const verified = await verifyAccessToken(token, { publicKey: as.keys.publicKey, issuer: as.issuer, audience: resource.id, nowMs: as.clock.now() });
+    const verified = await verifyAccessToken(token, { keyFor: (kid, alg) => as.verificationKey(kid, alg), issuer: as.issuer, audience: resource.id, nowMs: as.clock.now() });
     if (!verified.ok) return json(401, { error: 'invalid_token' }, { 'WWW-Authenticate': challenge(scheme, 'invalid_token', verified.reason) });
     const claims = verified.claims;
     if (as.knobs.apiChecksRevocation && !as.isAccessTokenActive(claims.jti)) {

@@ -23,6 +23,7 @@ export interface RequestMeta {
 }
 
 export interface ServerKeys {
+  alg: ServerKnobs['accessTokenAlg'];
   privateKey: CryptoKey;
   publicKey: CryptoKey;
   publicJwk: JWK;
@@ -36,7 +37,14 @@ export interface ServerCore {
   readonly clock: WorldClock;
   readonly state: AuthState;
   readonly audit: AuditLog;
+  /** The default (ES256) signing key. */
   readonly keys: ServerKeys;
+  /** The signing key for an algorithm (the RS256 key is made on first use). */
+  signingKey(alg: ServerKnobs['accessTokenAlg']): Promise<ServerKeys>;
+  /** A verification key by `kid` and `alg`, among the keys made so far. */
+  verificationKey(kid: string | undefined, alg: string): CryptoKey | undefined;
+  /** Public keys (the JWKS). */
+  publicJwks(): JWK[];
   readonly registry: Registry;
   readonly limiter: RateLimiter;
   knobs: ServerKnobs;
@@ -139,9 +147,11 @@ export async function issueTokens(core: ServerCore, opts: IssueOptions): Promise
   const iat = Math.floor(now / 1000);
   const lifetime = core.knobs.accessTokenLifetimeS;
   const jti = randomSecret(); // 256 bits: every token carries ≥160 bits of CSPRNG output (RFC 6749 §10.10)
+  const key = await core.signingKey(core.knobs.accessTokenAlg);
   const accessToken = await mintAccessToken({
-    privateKey: core.keys.privateKey,
-    kid: core.keys.kid,
+    privateKey: key.privateKey,
+    kid: key.kid,
+    alg: key.alg,
     claims: {
       iss: core.issuer,
       sub: grant.sub,

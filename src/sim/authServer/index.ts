@@ -67,10 +67,9 @@ export async function createAuthorizationServer(opts: AuthorizationServerOptions
   const basePath = issuerUrl.pathname.replace(/\/+$/, '');
   const initialKnobs = opts.knobs ?? {};
   let knobs = resolveServerKnobs(getProfile(initialKnobs.profile ?? 'rfc').knobDefaults, initialKnobs);
-  const { privateKey, publicKey } = await generateKeyPair(ACCESS_TOKEN_ALG, { extractable: true });
-  const publicJwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(publicJwk);
-  const keys: ServerKeys = { privateKey, publicKey, publicJwk: { ...publicJwk, kid, alg: ACCESS_TOKEN_ALG, use: 'sig' }, kid };
+  const keys = await makeSigningKey(ACCESS_TOKEN_ALG);
+  const keyring = new Map<ServerKeys['alg'], Promise<ServerKeys>>([[ACCESS_TOKEN_ALG, Promise.resolve(keys)]]);
+  const made: ServerKeys[] = [keys];
   const endpoints = Object.fromEntries(Object.entries(ENDPOINT_PATHS).map(([k, p]) => [k, `${issuer}${p}`])) as ServerCore['endpoints'];
 
   const seenJtis = new Map<string, number>();
@@ -83,6 +82,16 @@ export async function createAuthorizationServer(opts: AuthorizationServerOptions
     state: new AuthState(),
     audit: new AuditLog(),
     keys,
+    signingKey(alg) {
+      let key = keyring.get(alg);
+      if (!key) {
+        key = makeSigningKey(alg).then((k) => (made.push(k), k));
+        keyring.set(alg, key);
+      }
+      return key;
+    },
+    verificationKey: (kid, alg) => made.find((k) => k.kid === kid && k.alg === alg)?.publicKey,
+    publicJwks: () => made.map((k) => k.publicJwk),
     registry: opts.registry ?? defaultRegistry(),
     limiter: new RateLimiter(() => core.knobs.rateLimitPerMinute),
     knobs,
@@ -127,6 +136,14 @@ export async function createAuthorizationServer(opts: AuthorizationServerOptions
   return core;
 }
 
+/** A signing key pair for access tokens, with its RFC 7638 thumbprint as `kid`. */
+async function makeSigningKey(alg: ServerKeys['alg']): Promise<ServerKeys> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  return { alg, privateKey, publicKey, publicJwk: { ...publicJwk, kid, alg, use: 'sig' }, kid };
+}
+
 async function route(core: AuthorizationServer, request: Request, meta: RequestMeta | undefined, basePath: string, control: boolean): Promise<Response> {
   let path: string;
   try {
@@ -144,7 +161,7 @@ async function route(core: AuthorizationServer, request: Request, meta: RequestM
   if (alias === 'token' || path === ENDPOINT_PATHS.token) return handleToken(core, request, meta);
   if (path === ENDPOINT_PATHS.revocation) return handleRevocation(core, request, meta);
   if (path === ENDPOINT_PATHS.introspection) return handleIntrospection(core, request);
-  if (path === ENDPOINT_PATHS.jwks) return getOnly(request, () => jsonOk({ keys: [core.keys.publicJwk] }));
+  if (path === ENDPOINT_PATHS.jwks) return getOnly(request, () => jsonOk({ keys: core.publicJwks() }));
   if (path === ENDPOINT_PATHS.verification || path.startsWith(ENDPOINT_PATHS.verification + '/')) {
     return handleVerification(core, request, path.slice(ENDPOINT_PATHS.verification.length), meta);
   }

@@ -44,6 +44,25 @@ describe('RFC 9068 §2 the access token the server issues', () => {
     expect((await me(t, await forgeJwt(t, claims))).status).toBe(200);
   });
 
+  test('RFC9068-2.1-signed: AS and API support RS256 too: with the accessTokenAlg knob at RS256 tokens are RS256-signed, published in the JWKS beside the ES256 key, and accepted', async () => {
+    const t = await createTestIdp({ accessTokenAlg: 'RS256' });
+    const tok = await t.login();
+    const header = headerOf(tok.access_token);
+    expect(header.alg).toBe('RS256');
+    const jwks = (await json(await t.get('/jwks'))).keys as JWK[];
+    expect(jwks.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    const jwk = jwks.find((k) => k.kid === header.kid)!;
+    expect(jwk.kty).toBe('RSA');
+    expect(jwk).not.toHaveProperty('d');
+    const { payload } = await jwtVerify(tok.access_token, await importJWK(jwk, 'RS256'), { currentDate: new Date(t.clock.now()) });
+    expect(payload.sub).toBe('alice');
+    expect((await t.api('/me', { headers: bearer(tok.access_token) })).status).toBe(200);
+    // An RS256 token under the ES256 key's kid does not verify: the key must match kid and alg.
+    const forged = await new SignJWT(claimsOf(tok.access_token)).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: t.idp.as.keys.kid })
+      .sign((await generateKeyPair('RS256')).privateKey);
+    expect((await t.api('/me', { headers: bearer(forged) })).status).toBe(401);
+  });
+
   test('RFC9068-2.1-typ: the header typ is at+jwt', async () => {
     const { at, tok } = await world();
     expect(headerOf(at).typ).toBe('at+jwt');
