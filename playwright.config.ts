@@ -2,6 +2,8 @@ import { defineConfig, devices } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from './e2e/browser';
 
 const baseURL = 'http://127.0.0.1:4173';
+/** `npm run idp` for the tests that drive its verification pages in a real browser. */
+export const IDP_E2E_PORT = 8629;
 
 // End-to-end tests run against the built app (vite build + vite preview), in a real Chromium.
 export default defineConfig({
@@ -26,12 +28,22 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: 'npx vite build && npx vite preview --port 4173 --strictPort',
-    url: baseURL,
-    reuseExistingServer: !process.env.CI,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: 'npx vite build && npx vite preview --port 4173 --strictPort',
+      url: baseURL,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `node --import tsx src/server/main.ts --port ${IDP_E2E_PORT} --interval 1 --quiet`,
+      url: `http://127.0.0.1:${IDP_E2E_PORT}/.well-known/oauth-authorization-server`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

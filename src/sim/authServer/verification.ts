@@ -10,12 +10,13 @@
  * Session: the `X-Session` header (the simulated browser) or the `dfl_session` cookie (a real browser).
  */
 import { JSON_CONTENT_TYPE } from '../../protocol/constants.ts';
-import { parseForm } from '../../protocol/form.ts';
+import { parseForm, type FormParams } from '../../protocol/form.ts';
 import { randomSecret } from '../../protocol/random.ts';
 import { USER_CODE_ALPHABETS, formatUserCode, normalizeUserCode } from '../../protocol/userCode.ts';
 import { fingerprint } from '../audit.ts';
 import { deviceOf, findClient, revokeGrant, MAX_BODY_BYTES, type RequestMeta, type ServerCore } from './context.ts';
 import { noStoreHeaders } from './http.ts';
+import { renderVerificationHtml, wantsHtml } from './verificationHtml.ts';
 import type { DeviceGrantRecord, SessionRecord } from './state.ts';
 
 /** Verification API errors (not OAuth errors: they are shown to a person, not parsed by a client). */
@@ -47,21 +48,46 @@ function fail(error: VerificationError, status: number, extra?: Record<string, u
   return json({ error, message: MESSAGES[error], ...extra }, status);
 }
 
-/** Route a request under the verification URI (`/device...`). */
+/**
+ * Route a request under the verification URI (`/device...`). A real browser (Accept: text/html, no
+ * X-Session) gets the same answers rendered as HTML pages.
+ */
 export async function handleVerification(core: ServerCore, request: Request, subpath: string, meta?: RequestMeta): Promise<Response> {
-  if (subpath === '' && request.method === 'GET') return landing(core, request, meta);
-  if (request.method !== 'POST') return fail('invalid_request', 405, { allow: 'POST' });
+  const { response, params } = await handleVerificationJson(core, request, subpath, meta);
+  if (!wantsHtml(request)) return response;
+  const body = (await response.clone().json()) as Record<string, unknown>;
+  const userCode = params?.get('user_code') ?? (new URL(request.url).searchParams.get('user_code') ?? undefined);
+  return renderVerificationHtml(response.status, body, {
+    base: core.endpoints.verification, registry: core.registry, ...(userCode ? { userCode } : {}), afterSignIn: subpath === '/signin' && response.ok,
+  }, response.headers);
+}
+
+async function handleVerificationJson(
+  core: ServerCore, request: Request, subpath: string, meta?: RequestMeta,
+): Promise<{ response: Response; params?: FormParams }> {
+  if (subpath === '' && request.method === 'GET') return { response: landing(core, request, meta) };
+  if (request.method !== 'POST') return { response: fail('invalid_request', 405, { allow: 'POST' }) };
   const text = await request.text().catch(() => '');
-  if (text.length > MAX_BODY_BYTES) return fail('invalid_request', 413);
+  if (text.length > MAX_BODY_BYTES) return { response: fail('invalid_request', 413) };
   const parsed = parseForm(text);
-  if (!parsed.ok) return fail('invalid_request', 400, { detail: `repeated parameter ${parsed.repeated.slice(0, 40)}` });
+  if (!parsed.ok) return { response: fail('invalid_request', 400, { detail: `repeated parameter ${parsed.repeated.slice(0, 40)}` }) };
   const params = parsed.params;
+  const respond = (response: Response) => ({ response, params });
   switch (subpath) {
-    case '/signin': return signIn(core, request, params.get('user'), meta);
-    case '/enter': return enterCode(core, request, params.get('user_code'), meta);
-    case '/decision': return decide(core, request, params.get('user_code'), params.get('decision'), params.get('scope'), meta);
-    case '/signout-everywhere': return signOutEverywhere(core, request, meta);
-    default: return fail('not_found', 404);
+    case '/signin': return respond(signIn(core, request, params.get('user'), meta));
+    case '/enter': return respond(enterCode(core, request, params.get('user_code'), meta));
+    case '/decision': {
+      // The HTML consent form sends one checkbox per scope (`scope:<name>`); the JSON API a `scope` list.
+      let scope = params.get('scope');
+      if (params.has('scope_form')) {
+        const ticked = [...params.keys()].filter((k) => k.startsWith('scope:')).map((k) => k.slice('scope:'.length));
+        if (params.get('decision') === 'approve' && ticked.length === 0) return respond(fail('invalid_scope', 400));
+        scope = ticked.join(' ') || undefined;
+      }
+      return respond(decide(core, request, params.get('user_code'), params.get('decision'), scope, meta));
+    }
+    case '/signout-everywhere': return respond(signOutEverywhere(core, request, meta));
+    default: return respond(fail('not_found', 404));
   }
 }
 
