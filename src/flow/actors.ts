@@ -100,7 +100,7 @@ export const pollToken = fromPromise(
     const { response, nonce } = await sendWithDpop(http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
       deviceCodeGrantRequest(input.endpoint, { clientId: input.clientId }, input.deviceCode, proof ? { dpop: proof } : {}),
     );
-    const outcome = await processDeviceCodeGrantResponse(response, { requireDpop: input.dpop !== undefined });
+    const outcome = await processDeviceCodeGrantResponse(response, { dpopProofSent: input.dpop !== undefined });
     return { outcome, nonce };
   },
 );
@@ -112,7 +112,7 @@ export const refreshTokens = fromPromise(
     const { response, nonce } = await sendWithDpop(http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
       refreshTokenGrantRequest(input.endpoint, { clientId: input.clientId }, input.refreshToken, proof ? { dpop: proof } : {}),
     );
-    const result = await processTokenEndpointResponse(response, { requireDpop: input.dpop !== undefined });
+    const result = await processTokenEndpointResponse(response, { dpopProofSent: input.dpop !== undefined });
     return { result, nonce };
   },
 );

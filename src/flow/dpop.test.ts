@@ -144,3 +144,12 @@ describe('DPoP proofs', () => {
     expect(on.server.exchanges.filter((e) => e.headers.dpop).map((e) => e.kind)).toEqual(['poll', 'poll', 'api']);
   });
 });
+
+test('RFC9449-5-token_type: with DPoP off, a DPoP token_type is refused at login (no key to use it with)', async () => {
+  const cli = await startCli();
+  cli.server.on('poll', dpopTokens());
+  await cli.send({ type: 'user.login' });
+  await cli.advance(10_000);
+  expect(cli.state()).toBe('failed');
+  expect(cli.storage.log).toEqual([]);
+});

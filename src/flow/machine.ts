@@ -24,6 +24,13 @@ import { DEFAULT_BACKOFF_CAP_S, DEFAULT_CLIENT_ID, DEFAULT_REQUEST_TIMEOUT_MS, D
 /** Every terminal outcome offers a new login, and only on the user's word (RFC 8628 §3.5). */
 const startLogin = { 'user.login': { target: '#cli.signingIn', actions: 'beginLogin' } } as const;
 
+/** An API command: refresh first when the clock says the access token expired (or log in again without a refresh token). */
+const startCall = [
+  { guard: and(['isAccessTokenExpired', 'hasRefreshToken']), target: '#cli.authenticated.refreshing', actions: 'queueCall' },
+  { guard: 'isAccessTokenExpired', target: '#cli.reauthRequired', actions: 'reportSessionOver' },
+  { target: '#cli.authenticated.callingApi', actions: 'queueCall' },
+] as const;
+
 export const cliMachine = cliSetup.createMachine({
   id: 'cli',
   context: ({ input }) => ({
@@ -213,16 +220,8 @@ export const cliMachine = cliSetup.createMachine({
         },
         ready: {
           on: {
-            'user.api': [
-              { guard: and(['isAccessTokenExpired', 'hasRefreshToken']), target: 'refreshing', actions: 'queueCall' },
-              { guard: 'isAccessTokenExpired', target: '#cli.reauthRequired', actions: 'reportSessionOver' },
-              { target: 'callingApi', actions: 'queueCall' },
-            ],
-            'user.whoami': [
-              { guard: and(['isAccessTokenExpired', 'hasRefreshToken']), target: 'refreshing', actions: 'queueCall' },
-              { guard: 'isAccessTokenExpired', target: '#cli.reauthRequired', actions: 'reportSessionOver' },
-              { target: 'callingApi', actions: 'queueCall' },
-            ],
+            'user.api': startCall,
+            'user.whoami': startCall,
             'user.token': { actions: 'printToken' },
             'user.logout': { target: '#cli.loggingOut' },
             'user.login': { actions: 'reportAlreadyLoggedIn' },

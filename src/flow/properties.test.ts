@@ -125,7 +125,7 @@ test('RFC8628-3.5-wait-interval: over random scripts and clock steps, gaps, stre
       for (const secret of cli.server.secrets) for (const text of visible) expect(text).not.toContain(secret);
       cli.stop();
     }),
-    { numRuns: 100 },
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? 100) },
   );
 });
 

@@ -223,9 +223,16 @@ describe('token endpoint response', () => {
     );
   });
 
-  test('RFC9449-5-downgrade: with requireDpop, a Bearer response is refused', async () => {
-    await expect(processTokenEndpointResponse(json(tokens), { requireDpop: true })).rejects.toMatchObject({ field: 'token_type' });
-    await expect(processTokenEndpointResponse(json({ ...tokens, token_type: 'DPoP' }), { requireDpop: true })).resolves.toMatchObject({ ok: true });
+  test('RFC9449-5-downgrade: after sending a proof, a Bearer response is refused', async () => {
+    await expect(processTokenEndpointResponse(json(tokens), { dpopProofSent: true })).rejects.toMatchObject({ field: 'token_type' });
+    await expect(processTokenEndpointResponse(json({ ...tokens, token_type: 'DPoP' }), { dpopProofSent: true })).resolves.toMatchObject({ ok: true });
+  });
+
+  test('RFC9449-5-token_type: without a proof, a DPoP token is refused (it could not be used)', async () => {
+    await expect(processTokenEndpointResponse(json({ ...tokens, token_type: 'DPoP' }), { dpopProofSent: false })).rejects.toThrow(
+      'token response: "token_type" must be "Bearer" because no DPoP proof was sent (a DPoP-bound token is unusable without the key), got "DPoP"',
+    );
+    await expect(processTokenEndpointResponse(json(tokens), { dpopProofSent: false })).resolves.toMatchObject({ ok: true });
   });
 
   test('RFC6749-5.1-access_token: missing → validation error', async () => {

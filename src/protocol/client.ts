@@ -347,8 +347,12 @@ export interface TokenResponse {
 }
 
 export interface TokenResponseOptions {
-  /** A DPoP proof was sent and DPoP matters: a non-DPoP `token_type` is a downgrade (RFC 9449 §5). */
-  requireDpop?: boolean;
+  /**
+   * Whether the request carried a DPoP proof. `true`: a non-DPoP `token_type` is a downgrade and is refused
+   * (RFC 9449 §5). `false`: a `DPoP` token is refused, since without the key it cannot be used (RFC 6749 §7.1).
+   * Left out: either type is accepted.
+   */
+  dpopProofSent?: boolean;
 }
 
 export type TokenEndpointResult = { ok: true; tokens: TokenResponse } | { ok: false; error: OAuthError };
@@ -370,8 +374,11 @@ export async function processTokenEndpointResponse(response: Response, opts: Tok
   const rawType = requiredString(context, body, 'token_type');
   const tokenType = [TOKEN_TYPE_BEARER, TOKEN_TYPE_DPOP].find((t) => t.toLowerCase() === rawType.toLowerCase());
   if (!tokenType) throw new ResponseValidationError(context, 'token_type', '"Bearer" or "DPoP" (case-insensitive; RFC 6749 §7.1)', rawType);
-  if (opts.requireDpop && tokenType !== TOKEN_TYPE_DPOP) {
+  if (opts.dpopProofSent === true && tokenType !== TOKEN_TYPE_DPOP) {
     throw new ResponseValidationError(context, 'token_type', '"DPoP" because a DPoP proof was sent (RFC 9449 §5: discard a downgraded response)', rawType);
+  }
+  if (opts.dpopProofSent === false && tokenType === TOKEN_TYPE_DPOP) {
+    throw new ResponseValidationError(context, 'token_type', '"Bearer" because no DPoP proof was sent (a DPoP-bound token is unusable without the key)', rawType);
   }
   const tokens: TokenResponse = { access_token: accessToken, token_type: tokenType as TokenResponse['token_type'] };
   const expiresIn = secondsField(context, parsed, 'expires_in', false);

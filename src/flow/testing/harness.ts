@@ -30,7 +30,8 @@ export function statePath(value: StateValue): string {
   return key === undefined ? '' : child === undefined || (typeof child === 'object' && Object.keys(child).length === 0) ? key : `${key}.${statePath(child)}`;
 }
 
-const TURN_LIMIT = 20_000;
+/** Real time `settle` may wait for promises (fetch bodies, WebCrypto) before it calls the machine stuck. */
+const SETTLE_LIMIT_MS = 10_000;
 
 export class CliHarness {
   readonly clock: VirtualClock;
@@ -77,15 +78,22 @@ export class CliHarness {
     await this.settle();
   }
 
-  /** Wait (on the event loop, not the clock) until every running actor is blocked on the clock. */
+  /**
+   * Wait (on the event loop, not the world clock) until every running actor is blocked on the world clock:
+   * each active child actor is waiting for a request the fake server holds. WebCrypto (DPoP signing) runs on
+   * the thread pool, so on a loaded machine this can take many turns; the bound is generous real time.
+   */
   async settle(): Promise<void> {
-    for (let turn = 0; turn < TURN_LIMIT; turn++) {
+    const started = performance.now();
+    for (;;) {
       const children = Object.values(this.actor.getSnapshot().children) as Array<{ getSnapshot(): { status: string } } | undefined>;
       const busy = children.filter((c) => c?.getSnapshot().status === 'active').length;
       if (busy <= this.server.inFlight()) return;
+      if (performance.now() - started > SETTLE_LIMIT_MS) {
+        throw new Error(`CliHarness.settle: still busy after ${SETTLE_LIMIT_MS} ms in state ${this.state()}`);
+      }
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    throw new Error(`CliHarness.settle: still busy after ${TURN_LIMIT} turns in state ${this.state()}`);
   }
 
   /** Move the clock forward by `ms`, firing timers one instant at a time and settling after each. */
