@@ -144,7 +144,7 @@ function randomRequestArb(pool: string[]): fc.Arbitrary<Arb> {
     method: fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
     contentType: fc.option(fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8',
       'application/json', 'text/plain', 'multipart/form-data; boundary=x', 'APPLICATION/X-WWW-FORM-URLENCODED'), { nil: undefined }),
-    accept: fc.option(fc.constantFrom('application/json', 'text/html', '*/*'), { nil: undefined }),
+    accept: fc.option(fc.constantFrom('application/json', 'text/html', 'text/html,application/xhtml+xml', '*/*'), { nil: undefined }),
     authorization,
     dpop: fc.option(fc.oneof(token, fc.constant('a.b.c')), { nil: undefined }),
     session: fc.option(fc.constantFrom(...pool), { nil: undefined }),
@@ -201,7 +201,12 @@ async function checkResponse(r: Arb, res: Response, world: World): Promise<void>
   if (text !== '') {
     const type = res.headers.get('content-type') ?? '';
     let body: Record<string, unknown>;
-    if (type.startsWith('application/json')) {
+    if (type.startsWith('text/html')) {
+      // A verification page for a real browser: strict CSP, and nothing a request sent comes back as markup.
+      expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none';/);
+      expect(text.toLowerCase()).not.toContain('<script');
+      body = {};
+    } else if (type.startsWith('application/json')) {
       const parsed: unknown = JSON.parse(text);
       expect(typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)).toBe(true);
       body = parsed as Record<string, unknown>;
