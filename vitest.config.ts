@@ -1,11 +1,34 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: `unit` (virtual clock, runs in parallel) and `interop` (real servers, real fetch and the real
+ * clock: run on their own, one file at a time, so CPU-heavy property tests cannot skew their timing).
+ */
+const INTEROP = ['src/**/interop*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'labs/**/*.test.ts'],
-    environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    pool: 'threads',
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'labs/**/*.test.ts'],
+          exclude: INTEROP,
+          environment: 'node',
+          pool: 'threads',
+        },
+      },
+      {
+        test: {
+          name: 'interop',
+          include: INTEROP,
+          environment: 'node',
+          pool: 'forks',
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });
