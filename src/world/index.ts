@@ -17,6 +17,7 @@ import { Attacker, type AttackOutcome } from './attacker.ts';
 import { Host, type HostOptions } from './host.ts';
 import { computeLedger, placesOf, type LedgerEntry, type Place } from './ledger.ts';
 import { ScriptedUser, type ScriptedBehaviour } from './scriptedUser.ts';
+import { nextTurn } from './eventLoop.ts';
 import { createWire, type Wire } from './wire.ts';
 
 export { Host } from './host.ts';
@@ -76,6 +77,13 @@ export interface World {
 }
 
 const TURN_LIMIT = 20_000;
+/**
+ * A watchdog, not a clock: settle() gives up only after TURN_LIMIT event-loop turns AND this much real time.
+ * Token signing and DPoP keys use WebCrypto, which runs on the platform's thread pool; when that pool is busy
+ * (other test workers, a slow machine) one signature can take longer than 20 000 turns without anything
+ * being wrong.
+ */
+const SETTLE_WATCHDOG_MS = 15_000;
 
 export async function createWorld(config: WorldConfig = {}): Promise<World> {
   const clock = new VirtualClock(config.startMs);
@@ -130,14 +138,15 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
 
   const state = () => statePath(cli.getSnapshot().value);
   const settle = async () => {
-    for (let turn = 0; turn < TURN_LIMIT; turn++) {
+    const started = performance.now();
+    for (let turn = 0; turn < TURN_LIMIT || performance.now() - started < SETTLE_WATCHDOG_MS; turn++) {
       const children = Object.values(cli.getSnapshot().children) as Array<{ getSnapshot(): { status: string } } | undefined>;
       const busyChildren = children.filter((c) => c?.getSnapshot().status === 'active').length;
       const waitingOnNetwork = wire.hung() + wire.held();
       if (tasks.size === 0 && wire.inFlight() === 0 && busyChildren <= waitingOnNetwork) return;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
-    throw new Error(`world.settle: still busy after ${TURN_LIMIT} turns (CLI in ${state()})`);
+    throw new Error(`world.settle: still busy after ${TURN_LIMIT} turns and ${SETTLE_WATCHDOG_MS} ms (CLI in ${state()})`);
   };
   const next = async () => {
     const due = clock.nextDue();
