@@ -170,6 +170,14 @@ export class Host implements StorageHost {
     this.#changed();
   }
 
+  /** Print a line on the terminal that is not the CLI's own output (the shell's prompt echo, `ls`, `cat`...). */
+  print(text: string, style = 'info'): void {
+    const at = this.clock.now();
+    this.scrollback.push({ at, text, style });
+    if (this.kind === 'ci-runner') this.ciJobLog.push({ at, text });
+    this.#changed();
+  }
+
   /** The person typed a command line (it lands in shell history, as typed). */
   typed(line: string): void {
     this.shellHistory.push({ at: this.clock.now(), text: line });
