@@ -6,14 +6,16 @@ import { defineConfig } from 'vitest/config';
  */
 const INTEROP = ['src/**/interop*.test.ts'];
 
+/** Projects do not inherit the root's timeouts, so each one states them. */
+const TIMEOUTS = { testTimeout: 30_000, hookTimeout: 30_000 };
+
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
     projects: [
       {
         test: {
           name: 'unit',
+          ...TIMEOUTS,
           include: ['src/**/*.test.ts', 'labs/**/*.test.ts'],
           exclude: INTEROP,
           environment: 'node',
@@ -23,6 +25,7 @@ export default defineConfig({
       {
         test: {
           name: 'interop',
+          ...TIMEOUTS,
           include: INTEROP,
           environment: 'node',
           pool: 'forks',

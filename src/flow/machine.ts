@@ -13,7 +13,7 @@
  * All HTTP goes through the injected fetch (actors.ts), all waiting through named delays on the actor's clock,
  * and everything the world sees is emitted (types.ts `CliEmitted`).
  */
-import { and, assign, emit, enqueueActions } from 'xstate';
+import { and, assign, emit, enqueueActions, not } from 'xstate';
 import { initialInterval } from './interval.ts';
 import { resolveClientKnobs } from './knobs.ts';
 import { line, savedLines } from './messages.ts';
@@ -273,7 +273,28 @@ export const cliMachine = cliSetup.createMachine({
             { target: 'ready', actions: 'printApiResult' },
           ],
         },
+        /** A session loaded from the store has no metadata yet: discover the token endpoint first (RFC 8414). */
         refreshing: {
+          always: [{ guard: 'hasMetadata', target: 'refreshingTokens' }, { target: 'discoveringForRefresh' }],
+        },
+        discoveringForRefresh: {
+          invoke: {
+            src: 'discoverMetadata',
+            input: ({ context, self }) => ({ http: httpOf(context, self), issuer: context.issuer, policy: policyOf(context) }),
+            onDone: { target: 'refreshingTokens', actions: assign({ metadata: ({ event }) => event.output }) },
+            onError: {
+              target: 'ready',
+              actions: [assign({ failure: ({ event }) => `Could not read the server's metadata: ${explain(event.error)}`, pendingCall: undefined }), 'reportFailure'],
+            },
+          },
+          after: {
+            requestTimeout: {
+              target: 'ready',
+              actions: [assign({ failure: 'The authorization server did not answer (timeout).', pendingCall: undefined }), 'reportFailure'],
+            },
+          },
+        },
+        refreshingTokens: {
           invoke: {
             src: 'refreshTokens',
             input: ({ context, self }) => {
@@ -324,9 +345,21 @@ export const cliMachine = cliSetup.createMachine({
 
     /** RFC 7009: revoke the refresh token, then the access token, then clear the store. */
     loggingOut: {
-      entry: ['planRevocations', 'warnNoRevocation'],
-      initial: 'next',
+      initial: 'locating',
       states: {
+        /** A session loaded from the store has no metadata yet: discover the revocation endpoint first (RFC 8414). */
+        locating: { always: [{ guard: and(['wantsRevocation', not('hasMetadata')]), target: 'discovering' }, { target: 'planning' }] },
+        discovering: {
+          invoke: {
+            src: 'discoverMetadata',
+            input: ({ context, self }) => ({ http: httpOf(context, self), issuer: context.issuer, policy: policyOf(context) }),
+            onDone: { target: 'planning', actions: assign({ metadata: ({ event }) => event.output }) },
+            // Without the endpoint nothing can be revoked: keep the credentials and say so (RFC 7009 §2.2.1 spirit).
+            onError: { target: '#cli.authenticated.ready', actions: 'reportLogoutIncomplete' },
+          },
+          after: { requestTimeout: { target: '#cli.authenticated.ready', actions: 'reportLogoutIncomplete' } },
+        },
+        planning: { entry: ['planRevocations', 'warnNoRevocation'], always: 'next' },
         next: { always: [{ guard: 'hasRevocationsQueued', target: 'revoking' }, { target: 'clearing' }] },
         revoking: {
           invoke: {

@@ -107,6 +107,8 @@ export const cliSetup = setup({
     },
     needsProofKey: ({ context }) => context.knobs.dpop && !context.dpop,
     hasMetadata: ({ context }) => context.metadata !== undefined,
+    /** Logout should revoke at the server (knob) and there is a session to revoke. */
+    wantsRevocation: ({ context }) => context.session !== undefined && context.knobs.logout === 'revoke',
     isNetworkFailure: ({ event }) => errorOf(event) instanceof NetworkError,
     hasHardDeadline: ({ context }) => context.knobs.hardDeadline,
     receivedTokens: ({ context }) => context.lastPoll?.kind === 'tokens',

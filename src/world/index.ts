@@ -49,7 +49,15 @@ export interface World {
   readonly idp: SimIdp;
   readonly wire: Wire;
   readonly host: Host;
+  /** The CLI process (replaced by `reconfigure`). */
   readonly cli: Actor<typeof cliMachine>;
+  /** The client knobs the current CLI runs with. */
+  readonly clientKnobs: Partial<ClientKnobs>;
+  /**
+   * Change knobs: server knobs apply to requests from now on; new client knobs restart the CLI process with
+   * them on the same host (its stored credentials, files and history stay), as reinstalling it would.
+   */
+  reconfigure(change: { serverKnobs?: Partial<ServerKnobs>; clientKnobs?: Partial<ClientKnobs> }): Promise<void>;
   /** The learner's own browser (signed in as `user` when they choose). */
   readonly browser: SimBrowser;
   readonly scriptedUser: ScriptedUser;
@@ -115,16 +123,20 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
     victimUser: user, attackerUser: 'mallory', ledger, serverKnobs: () => idp.as.knobs,
   });
 
-  const cli = createActor(cliMachine, {
-    clock,
-    input: {
-      fetch: wire.fetchFor('cli', ADDRESSES.cli), clock, issuer: SIM_ISSUER, apiBaseUrl: SIM_API_BASE, storage: host,
-      knobs: config.clientKnobs ?? {},
-    },
-  });
   const emitted: Array<CliEmitted & { at: number }> = [];
   const alphabet = () => USER_CODE_ALPHABETS[idp.as.knobs.userCodeAlphabet];
-  cli.on('*', (event) => {
+  let clientKnobs: Partial<ClientKnobs> = config.clientKnobs ?? {};
+  const spawnCli = () => {
+    const actor = createActor(cliMachine, {
+      clock,
+      input: {
+        fetch: wire.fetchFor('cli', ADDRESSES.cli), clock, issuer: SIM_ISSUER, apiBaseUrl: SIM_API_BASE, storage: host, knobs: clientKnobs,
+      },
+    });
+    actor.on('*', onEmitted);
+    return actor;
+  };
+  const onEmitted = (event: CliEmitted) => {
     emitted.push({ ...event, at: clock.now() });
     host.apply(event);
     // The person reads the terminal: a live user code on it is something they may act on.
@@ -134,7 +146,8 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
         if (code.length === idp.as.knobs.userCodeLength && idp.as.state.byUserCode.has(code)) scriptedUser.sawCode(word);
       }
     }
-  });
+  };
+  let cli = spawnCli();
 
   const state = () => statePath(cli.getSnapshot().value);
   const settle = async () => {
@@ -157,7 +170,23 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
   };
 
   const world: World = {
-    clock, idp, wire, host, cli, browser, scriptedUser, attacker, emitted,
+    clock, idp, wire, host, browser, scriptedUser, attacker, emitted,
+    get cli() {
+      return cli;
+    },
+    get clientKnobs() {
+      return clientKnobs;
+    },
+    async reconfigure(change) {
+      if (change.serverKnobs) idp.as.setKnobs(change.serverKnobs);
+      if (change.clientKnobs) {
+        clientKnobs = change.clientKnobs;
+        cli.stop();
+        cli = spawnCli();
+        cli.start();
+      }
+      await settle();
+    },
     async send(event) {
       cli.send(event);
       await settle();

@@ -24,6 +24,8 @@ export interface WireExchange {
   /** Undefined while in flight, or forever when the request was dropped or hung. */
   response?: { at: number; status: number; headers: Array<[string, string]>; body: string };
   fault?: 'network-error' | 'timeout';
+  /** When the caller gave up on a hung request (its abort signal fired, e.g. the CLI's request timeout or Ctrl+C). */
+  abandonedAt?: number;
 }
 
 export type Fault = 'network-error' | 'timeout';
@@ -41,7 +43,7 @@ export interface Wire {
   fetchFor(actor: WireActor, remoteAddress: string): (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
   /** Requests being answered right now (not counting hung ones). */
   inFlight(): number;
-  /** Requests that will never be answered (timeouts), so a driver knows not to wait for them. */
+  /** Requests that will never be answered (timeouts) and whose caller still waits, so a driver knows not to wait for them. */
   hung(): number;
   /** Requests waiting at the step-mode gate. */
   held(): number;
@@ -91,8 +93,20 @@ export function createWire(idp: SimIdp, clock: WorldClock): Wire {
           exchange.fault = rule.fault;
           notify(exchange);
           if (rule.fault === 'network-error') throw new TypeError('fetch failed: connection reset (simulated)');
+          // A hung request counts as "waiting on the network" only while its caller still waits for it: when the
+          // caller gives up (the CLI's request timeout aborts the signal), it no longer excuses a busy actor in
+          // the driver's settle(), and the promise rejects like a real aborted fetch.
+          const signal = request.signal;
+          if (signal.aborted) throw signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
           hung++;
-          return new Promise<Response>(() => {});
+          return new Promise<Response>((_resolve, reject) => {
+            signal.addEventListener('abort', () => {
+              hung--;
+              exchange.abandonedAt = clock.now();
+              notify(exchange);
+              reject(signal.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+            }, { once: true });
+          });
         }
         if (gate) {
           held++;
