@@ -45,10 +45,10 @@ export function generateUserCode(alphabet: string, length: number): string {
 
 /**
  * Format a normalised code for display: groups of four joined by `-` (the `****-****` mask); numeric codes
- * in groups of three (`019-450-730`, RFC 8628 §6.1).
+ * whose length divides by three in groups of three (`019-450-730`, RFC 8628 §6.1), so no group is left short.
  */
 export function formatUserCode(code: string, alphabet: string): string {
-  const group = alphabet === DIGITS_ALPHABET ? 3 : 4;
+  const group = alphabet === DIGITS_ALPHABET && code.length % 3 === 0 ? 3 : 4;
   const parts: string[] = [];
   for (let i = 0; i < code.length; i += group) parts.push(code.slice(i, i + group));
   return parts.join('-');

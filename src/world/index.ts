@@ -32,6 +32,8 @@ export const SIM_API_BASE = 'https://api.acme.test';
 
 /** Network addresses of the actors, as the servers see them. */
 export const ADDRESSES = { cli: '192.0.2.10', browser: '198.51.100.23', attacker: '203.0.113.66', victim: '198.51.100.23' } as const;
+/** What each actor's software calls itself (browsers as the registry's people; the CLI and the attacker's tool). */
+export const CLI_USER_AGENT = 'acme/2.4.1 (linux; x86_64)';
 
 export interface WorldConfig {
   serverKnobs?: Partial<ServerKnobs>;
@@ -100,7 +102,8 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
   const user = config.user ?? 'alice';
   const host = new Host(clock, { user, ...config.host });
   const verificationUri = idp.as.endpoints.verification;
-  const browser = new SimBrowser(wire.fetchFor('browser', ADDRESSES.browser), verificationUri);
+  const uaOf = (id: string) => idp.as.registry.users.find((u) => u.id === id)?.userAgent;
+  const browser = new SimBrowser(wire.fetchFor('browser', ADDRESSES.browser, uaOf(user)), verificationUri);
   const tasks = new Set<Promise<unknown>>();
   const track = (task: Promise<unknown>) => {
     tasks.add(task);
@@ -117,9 +120,9 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
   ];
   const ledger = () => computeLedger(idp.as.issuedSecrets(), placesOf({ host, wire: wire.log, extra: apiPlaces() }));
   const attacker = new Attacker({
-    clock, fetch: wire.fetchFor('attacker', ADDRESSES.attacker), issuer: idp.as.issuer, apiBaseUrl: SIM_API_BASE,
-    clientId: 'acme-cli', browser: new SimBrowser(wire.fetchFor('attacker', ADDRESSES.attacker), verificationUri),
-    victimBrowser: new SimBrowser(wire.fetchFor('victim', ADDRESSES.victim), verificationUri),
+    clock, fetch: wire.fetchFor('attacker', ADDRESSES.attacker, CLI_USER_AGENT), issuer: idp.as.issuer, apiBaseUrl: SIM_API_BASE,
+    clientId: 'acme-cli', browser: new SimBrowser(wire.fetchFor('attacker', ADDRESSES.attacker, uaOf('mallory')), verificationUri),
+    victimBrowser: new SimBrowser(wire.fetchFor('victim', ADDRESSES.victim, uaOf(user)), verificationUri),
     victimUser: user, attackerUser: 'mallory', ledger, serverKnobs: () => idp.as.knobs,
   });
 
@@ -130,7 +133,7 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
     const actor = createActor(cliMachine, {
       clock,
       input: {
-        fetch: wire.fetchFor('cli', ADDRESSES.cli), clock, issuer: SIM_ISSUER, apiBaseUrl: SIM_API_BASE, storage: host, knobs: clientKnobs,
+        fetch: wire.fetchFor('cli', ADDRESSES.cli, CLI_USER_AGENT), clock, issuer: SIM_ISSUER, apiBaseUrl: SIM_API_BASE, storage: host, knobs: clientKnobs,
       },
     });
     actor.on('*', onEmitted);

@@ -40,7 +40,8 @@ export interface FaultRule {
 
 export interface Wire {
   readonly log: WireExchange[];
-  fetchFor(actor: WireActor, remoteAddress: string): (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+  /** A fetch for one actor; the servers see `remoteAddress` and, unless the request names one, `userAgent`. */
+  fetchFor(actor: WireActor, remoteAddress: string, userAgent?: string): (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
   /** Requests being answered right now (not counting hung ones). */
   inFlight(): number;
   /** Requests that will never be answered (timeouts) and whose caller still waits, so a driver knows not to wait for them. */
@@ -77,7 +78,7 @@ export function createWire(idp: SimIdp, clock: WorldClock): Wire {
       listeners.add(l);
       return () => listeners.delete(l);
     },
-    fetchFor(actor, remoteAddress) {
+    fetchFor(actor, remoteAddress, userAgent) {
       return async (input, init) => {
         const request = input instanceof Request && init === undefined ? input : new Request(input, init);
         const exchange: WireExchange = {
@@ -118,7 +119,7 @@ export function createWire(idp: SimIdp, clock: WorldClock): Wire {
         }
         busy++;
         try {
-          const response = await idp.handle(request, { remoteAddress });
+          const response = await idp.handle(request, { remoteAddress, ...(userAgent ? { userAgent } : {}) });
           exchange.response = {
             at: clock.now(), status: response.status, headers: [...response.headers], body: await response.clone().text(),
           };

@@ -198,14 +198,18 @@ describe('the audit log: who approved what, from where, and what happened to the
     expect(revocations.map((e) => e.response?.status)).toEqual([200, 200]);
   });
 
-  test('expiry is recorded when a poll arrives after the code expired (client deadline off)', async () => {
-    const { w, t0 } = await loginWorld({ userBehaviour: { kind: 'never' }, clientKnobs: { hardDeadline: false } });
-    expect(w.state()).toBe('expired');
-    expect(w.clock.now() - t0).toBe(600_000);
-    const ev = w.idp.as.audit.events;
-    expect(ev.map((e) => e.type)).toEqual(['device_code.issued', 'device_code.expired']);
-    expect(only(ev, 'device_code.expired')).toMatchObject({ at: t0 + 600_000, clientId: 'acme-cli', detail: 'a poll arrived after the code expired' });
-    expect(w.terminal().at(-1)).toBe('✗ The code expired (expired_token: the device code has expired; start a new login). Run `acme login` to start again.');
+  test('expiry is recorded when the code lapses, whether or not anyone polls afterwards, and only once', async () => {
+    for (const hardDeadline of [true, false]) {
+      const { w, t0 } = await loginWorld({ userBehaviour: { kind: 'never' }, clientKnobs: { hardDeadline } });
+      expect(w.state()).toBe('expired');
+      const ev = w.idp.as.audit.events;
+      expect(ev.map((e) => e.type)).toEqual(['device_code.issued', 'device_code.expired']);
+      expect(only(ev, 'device_code.expired')).toMatchObject({ at: t0 + 600_000, clientId: 'acme-cli', detail: 'the device code expired before it was redeemed' });
+      // Neither entry spells out the user code or the device code (only a fingerprint).
+      const code = [...w.idp.as.state.deviceGrants.values()][0]!;
+      expect(JSON.stringify(ev)).not.toContain(code.deviceCode);
+      expect(JSON.stringify(ev)).not.toContain(code.userCode.slice(0, 4));
+    }
   });
 });
 

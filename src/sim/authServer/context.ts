@@ -20,6 +20,8 @@ import type { AuthState, GrantRecord } from './state.ts';
 /** Where a request came from, as the transport knows it. */
 export interface RequestMeta {
   remoteAddress?: string;
+  /** The client software, when the transport knows it better than the header (the simulated actors). */
+  userAgent?: string;
 }
 
 export interface ServerKeys {
@@ -68,7 +70,7 @@ export function responseContext(core: ServerCore, request: Request): ResponseCon
 export function deviceOf(request: Request, meta: RequestMeta | undefined): AuditDevice {
   return {
     ip: meta?.remoteAddress ?? 'unknown',
-    userAgent: (request.headers.get('user-agent') ?? 'unknown').slice(0, 200),
+    userAgent: (request.headers.get('user-agent') ?? meta?.userAgent ?? 'unknown').slice(0, 200),
   };
 }
 

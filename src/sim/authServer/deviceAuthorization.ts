@@ -65,9 +65,15 @@ export async function handleDeviceAuthorization(core: ServerCore, request: Reque
   core.state.byUserCode.set(userCode, rec);
   core.audit.record({
     at: now, type: 'device_code.issued', clientId: client.clientId, from: deviceOf(request, meta), device,
-    detail: `device code issued for scope "${scope.join(' ')}"; user code ${formatUserCode(userCode, alphabet)}`,
+    detail: `device code issued for scope "${scope.join(' ')}"`,
     refs: [fingerprint(deviceCode)],
   });
+  // The audit trail records a code that lapses unused when it lapses, not only if someone polls afterwards.
+  core.clock.setTimeout(() => {
+    if (rec.expiryAudited || rec.status === 'consumed' || rec.status === 'denied') return;
+    rec.expiryAudited = true;
+    core.audit.record({ at: core.clock.now(), type: 'device_code.expired', clientId: rec.clientId, detail: 'the device code expired before it was redeemed', refs: [fingerprint(deviceCode)] });
+  }, lifetime * 1000);
 
   const shown = formatUserCode(userCode, alphabet);
   const verificationUri = core.endpoints.verification;

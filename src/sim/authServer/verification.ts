@@ -173,7 +173,7 @@ function enterCode(core: ServerCore, request: Request, input: string | undefined
   }
   rec.boundSessionId ??= session.id;
   core.audit.record({ at: now, type: 'user_code.entered', clientId: rec.clientId, user: session.userId, from, device: rec.device,
-    detail: `user code ${formatUserCode(normalized, alphabet)} entered`, refs: [fingerprint(rec.deviceCode)] });
+    detail: 'the user code was entered', refs: [fingerprint(rec.deviceCode)] });
   void meta;
   return json({ page: 'consent', ...consentView(core, rec) });
 }
