@@ -9,6 +9,7 @@ import { fingerprint } from '../audit.ts';
 import { authenticateClient } from './clientAuth.ts';
 import { deviceOf, readForm, responseContext, splitScope, type RequestMeta, type ServerCore } from './context.ts';
 import { errorResponse, okResponse } from './http.ts';
+import type { DeviceGrantRecord } from './state.ts';
 
 export async function handleDeviceAuthorization(core: ServerCore, request: Request, meta?: RequestMeta): Promise<Response> {
   const ctx = responseContext(core, request);
@@ -56,10 +57,10 @@ export async function handleDeviceAuthorization(core: ServerCore, request: Reque
   }
   const device = { ...deviceOf(request, meta), at: now };
   const lifetime = core.knobs.codeLifetimeS;
-  const rec = {
+  const rec: DeviceGrantRecord = {
     deviceCode, userCode, clientId: client.clientId, scope, resource: resource.id,
     createdAt: now, expiresAt: now + lifetime * 1000,
-    intervalS: core.knobs.intervalS ?? 5, polls: 0, slowDowns: 0, status: 'pending' as const, device, forcedSlowDowns: 0,
+    intervalS: core.knobs.intervalS ?? 5, polls: 0, slowDowns: 0, status: 'pending', device, forcedSlowDowns: 0,
   };
   core.state.deviceGrants.set(deviceCode, rec);
   core.state.byUserCode.set(userCode, rec);
