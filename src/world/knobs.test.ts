@@ -437,7 +437,7 @@ describe('server knobs', () => {
     await unlimited.send({ type: 'user.login' });
     const hit = await unlimited.attack((a) => a.bruteForceUserCodes(30_000));
     expect(hit.succeeded).toBe(true);
-    expect(hit.detail).toMatch(/^guessed live code \d{3}-\d after \d+ tries and approved it as mallory$/);
+    expect(hit.detail).toMatch(/^guessed live code \d{4} after \d+ tries and approved it as mallory$/);
     expect(unlimited.idp.as.audit.ofType('grant.approved')[0]).toMatchObject({ user: 'mallory', from: { ip: ADDRESSES.attacker } });
 
     const limited = await createWorld({ serverKnobs: { ...weak, userCodeAttemptLimit: 5 } });
