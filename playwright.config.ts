@@ -1,9 +1,12 @@
 import { defineConfig, devices } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from './e2e/browser';
 
-const baseURL = 'http://127.0.0.1:4173';
+/** Ports and build folder can be moved (E2E_PORT, IDP_E2E_PORT, E2E_OUTDIR) so parallel runs do not collide. */
+const PORT = Number(process.env.E2E_PORT ?? 4173);
+const OUT_DIR = process.env.E2E_OUTDIR ?? 'dist';
+const baseURL = `http://127.0.0.1:${PORT}`;
 /** `npm run idp` for the tests that drive its verification pages in a real browser. */
-export const IDP_E2E_PORT = 8629;
+export const IDP_E2E_PORT = Number(process.env.IDP_E2E_PORT ?? 8629);
 
 // End-to-end tests run against the built app (vite build + vite preview), in a real Chromium.
 export default defineConfig({
@@ -11,6 +14,7 @@ export default defineConfig({
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
+  outputDir: `test-results/${PORT}`,
   workers: 2,
   reporter: 'list',
   timeout: 30_000,
@@ -30,7 +34,7 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: 'npx vite build && npx vite preview --port 4173 --strictPort',
+      command: `npx vite build --outDir ${OUT_DIR} && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
       url: baseURL,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,
