@@ -5,13 +5,19 @@
  *                    approval, an API call, a refresh, logout (createWorld, virtual clock)
  *   token endpoint   simulated token endpoint requests per second (pending polls, in memory)
  *   suites           wall time of the model-based and property test files (vitest), when present
+ *   initial bundle   gzipped JS and CSS that index.html loads initially (entry, its CSS, its static imports);
+ *                    the budget test (src/bench/budget.test.ts) uses the same measurement
+ *   browser          headless Chromium: navigation → interactive terminal (median), and click-to-render
+ *                    latency of "Skip to next poll" (median, p95); see src/bench/browserBench.ts
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DEVICE_CODE_GRANT_TYPE } from '../protocol/constants.ts';
 import { createTestIdp } from '../sim/testing/idpFixture.ts';
 import { createWorld } from '../world/index.ts';
+import { clickToRenderLatency, launchChromium, serveStatic, timeToInteractiveTerminal } from './browserBench.ts';
+import { INITIAL_BUNDLE_BUDGET_BYTES, buildAndMeasure } from './bundle.ts';
 
 interface Figure {
   name: string;
@@ -89,6 +95,40 @@ function listTests(dir: string): string[] {
   return out;
 }
 
+/** Initial bundle sizes, then the browser figures against the same build. */
+async function pageFigures(): Promise<Figure[]> {
+  const bundle = await buildAndMeasure({ keep: true });
+  const kb = (bytes: number) => round(bytes / 1024);
+  const files = (kind: 'js' | 'css') => bundle.files.filter((f) => f.kind === kind).map((f) => f.file).join(', ') || 'none';
+  const figures: Figure[] = [
+    { name: 'initial JS (gzip)', value: kb(bundle.jsGzipBytes), unit: 'KiB', detail: files('js') },
+    { name: 'initial CSS (gzip)', value: kb(bundle.cssGzipBytes), unit: 'KiB', detail: `${files('css')}; ${kb(bundle.totalBytes)} KiB JS+CSS before gzip` },
+    { name: 'initial JS+CSS (gzip)', value: kb(bundle.totalGzipBytes), unit: 'KiB',
+      detail: `budget ${kb(INITIAL_BUNDLE_BUDGET_BYTES)} KiB (${round((100 * bundle.totalGzipBytes) / INITIAL_BUNDLE_BUDGET_BYTES)}% used)` },
+  ];
+  const server = await serveStatic(bundle.outDir);
+  try {
+    const browser = await launchChromium();
+    try {
+      const tti = await timeToInteractiveTerminal(browser, server.url, 7);
+      figures.push({ name: 'time to interactive terminal', value: round(tti.median), unit: 'ms',
+        detail: `median of ${tti.samples.length} cold loads (navigation start → Command input enabled, simulator started): ${tti.samples.map((x) => Math.round(x)).join(', ')}` });
+      const clicks = await clickToRenderLatency(browser, server.url, 30);
+      figures.push({ name: 'click-to-render (median)', value: round(clicks.median), unit: 'ms',
+        detail: `"Skip to next poll" → answered poll painted in the wire log, ${clicks.samples.length} clicks` });
+      figures.push({ name: 'click-to-render (p95)', value: round(clicks.p95), unit: 'ms', detail: `max ${round(Math.max(...clicks.samples))} ms` });
+    } finally {
+      await browser.close();
+    }
+  } catch (error) {
+    process.stderr.write(`bench: browser figures skipped: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
+  } finally {
+    await server.close();
+    rmSync(bundle.outDir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
@@ -101,6 +141,7 @@ async function main(): Promise<void> {
     suiteTime('model-based suite', /model.*\.test\.ts$/),
     suiteTime('property suites', /propert(y|ies).*\.test\.ts$/),
   ]) if (f) figures.push(f);
+  figures.push(...(await pageFigures()));
 
   const width = Math.max(...figures.map((f) => f.name.length));
   process.stdout.write(`Device Flow Lab benchmark (${new Date().toISOString()}, node ${process.version})\n\n`);

@@ -92,7 +92,7 @@ export type ClientKnobSpec<K extends keyof ClientKnobs = keyof ClientKnobs> = Kn
   );
 
 export const CLIENT_KNOB_SPECS: readonly ClientKnobSpec[] = [
-  { key: 'pollInterval', kind: 'interval', min: 1, max: 120, unit: 's', label: 'Polling interval',
+  { key: 'pollInterval', kind: 'interval', min: 1, max: 120, unit: 's', label: 'CLI poll interval',
     description: "Honour the server's interval (5 s when it sends none), or poll every N seconds.",
     risk: 'Polling faster than the interval earns slow_down and loads the server (F1, G3).' },
   { key: 'slowDown', kind: 'choice', choices: SLOW_DOWN_HANDLING, label: 'slow_down handling',

@@ -128,7 +128,7 @@ export const SERVER_KNOB_SPECS: readonly KnobSpec[] = [
   { key: 'codeLifetimeS', kind: 'integer', min: 1, max: 3600, unit: 's', label: 'Code lifetime', group: 'codes',
     description: 'How long the device code and user code stay valid (expires_in).',
     risk: 'Long-lived codes widen the window for phishing and brute force (F15, F18).' },
-  { key: 'intervalS', kind: 'integer', min: 1, max: 60, nullable: true, unit: 's', label: 'Polling interval', group: 'polling',
+  { key: 'intervalS', kind: 'integer', min: 1, max: 60, nullable: true, unit: 's', label: 'Server polling interval', group: 'polling',
     description: 'Minimum seconds between polls sent to the client; empty omits it (clients must then use 5 s).',
     risk: 'Clients that ignore it hammer the server (F1).' },
   { key: 'slowDownEnforcement', kind: 'boolean', label: 'Enforce slow_down', group: 'polling',

@@ -59,6 +59,10 @@ export class SimulatorSession {
     this.dispose();
     this.#config = config;
     const world = await createWorld(config);
+    // Knobs changed while the world was being built: apply them now, so the world and the config agree.
+    if (this.#config !== config) {
+      await world.reconfigure({ serverKnobs: this.#config.serverKnobs ?? {}, clientKnobs: this.#config.clientKnobs ?? {} });
+    }
     const bump = () => void this.version++;
     this.#unsubscribe = [
       world.host.subscribe(bump),

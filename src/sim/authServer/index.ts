@@ -115,7 +115,7 @@ export async function createAuthorizationServer(opts: AuthorizationServerOptions
     },
     setKnobs(patch) {
       const profileChanged = patch.profile !== undefined && patch.profile !== knobs.profile;
-      knobs = resolveServerKnobs(profileChanged ? getProfile(patch.profile!).knobDefaults : {}, knobs, patch);
+      knobs = resolveServerKnobs(knobs, profileChanged ? getProfile(patch.profile!).knobDefaults : {}, patch);
       core.knobs = knobs;
       core.profile = getProfile(knobs.profile);
     },
