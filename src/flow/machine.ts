@@ -13,13 +13,18 @@
  * All HTTP goes through the injected fetch (actors.ts), all waiting through named delays on the actor's clock,
  * and everything the world sees is emitted (types.ts `CliEmitted`).
  */
-import { and, assign, emit, enqueueActions, not } from 'xstate';
+import { and, assign, emit, enqueueActions, not, type AnyActorRef } from 'xstate';
 import { initialInterval } from './interval.ts';
 import { resolveClientKnobs } from './knobs.ts';
 import { line, savedLines } from './messages.ts';
 import { cliSetup, explain, httpOf, dpopOf, needsRecord, planOf, policyOf } from './setup.ts';
 import { describeTarget } from './storage.ts';
+import type { CliContext } from './types.ts';
 import { DEFAULT_BACKOFF_CAP_S, DEFAULT_CLIENT_ID, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_REVOCATION_RETRY_S } from './types.ts';
+
+/** RFC 8414 discovery input: the same wherever a step finds it has no endpoints yet (login, refresh, logout). */
+const discoveryInput = ({ context, self }: { context: CliContext; self: AnyActorRef }) =>
+  ({ http: httpOf(context, self), issuer: context.issuer, policy: policyOf(context) });
 
 /** Every terminal outcome offers a new login, and only on the user's word (RFC 8628 §3.5). */
 const startLogin = { 'user.login': { target: '#cli.signingIn', actions: 'beginLogin' } } as const;
@@ -99,7 +104,7 @@ export const cliMachine = cliSetup.createMachine({
         discovering: {
           invoke: {
             src: 'discoverMetadata',
-            input: ({ context, self }) => ({ http: httpOf(context, self), issuer: context.issuer, policy: policyOf(context) }),
+            input: discoveryInput,
             onDone: { target: 'requestingCode', actions: assign({ metadata: ({ event }) => event.output }) },
             onError: {
               target: '#cli.failed',
@@ -280,7 +285,7 @@ export const cliMachine = cliSetup.createMachine({
         discoveringForRefresh: {
           invoke: {
             src: 'discoverMetadata',
-            input: ({ context, self }) => ({ http: httpOf(context, self), issuer: context.issuer, policy: policyOf(context) }),
+            input: discoveryInput,
             onDone: { target: 'refreshingTokens', actions: assign({ metadata: ({ event }) => event.output }) },
             onError: {
               target: 'ready',
@@ -352,7 +357,7 @@ export const cliMachine = cliSetup.createMachine({
         discovering: {
           invoke: {
             src: 'discoverMetadata',
-            input: ({ context, self }) => ({ http: httpOf(context, self), issuer: context.issuer, policy: policyOf(context) }),
+            input: discoveryInput,
             onDone: { target: 'planning', actions: assign({ metadata: ({ event }) => event.output }) },
             // Without the endpoint nothing can be revoked: keep the credentials and say so (RFC 7009 §2.2.1 spirit).
             onError: { target: '#cli.authenticated.ready', actions: 'reportLogoutIncomplete' },
