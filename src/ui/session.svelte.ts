@@ -63,7 +63,8 @@ export class SimulatorSession {
     if (this.#config !== config) {
       await world.reconfigure({ serverKnobs: this.#config.serverKnobs ?? {}, clientKnobs: this.#config.clientKnobs ?? {} });
     }
-    const bump = () => void this.version++;
+    // A skip can fire hundreds of world events; views re-render at most once per frame.
+    const bump = () => this.#scheduleRender();
     this.#unsubscribe = [
       world.host.subscribe(bump),
       world.wire.subscribe(bump),
@@ -106,6 +107,19 @@ export class SimulatorSession {
   /** Start over: a fresh world with the current knobs (or the given ones). */
   reset(config: SessionConfig = this.#config): Promise<void> {
     return this.start(config);
+  }
+
+  #renderPending = false;
+
+  #scheduleRender(): void {
+    if (this.#renderPending) return;
+    this.#renderPending = true;
+    const flush = () => {
+      this.#renderPending = false;
+      this.version++;
+    };
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(flush);
+    else queueMicrotask(flush);
   }
 
   dispose(): void {
