@@ -8,5 +8,5 @@ export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
   'RFC8628-6.2-alt-interaction': 'Other code-transmission methods are not simulated.',
   'RFC8628-5.6-own-device_code': 'A teaching note with no behaviour to test.',
   'RFC7009-5-auth-endpoint': 'Certificate validation happens in TLS, below the fetch boundary the simulator models.',
-  'RFC9449-2-https': 'DPoP over HTTPS is a deployment requirement; the simulated issuer and API are https URLs and the teaching note is in the DPoP lab.',
+  'RFC9449-2-https': 'DPoP never replaces TLS: the simulated issuer and API are https URLs, and TLS itself lies below the fetch boundary the simulator models.',
 };
