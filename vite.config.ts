@@ -1,5 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { labsPlugin } from './src/labs/vitePlugin.ts';
 
 /**
  * The Content-Security-Policy of the built page: scripts and styles only from this origin (no inline code,
@@ -30,7 +31,7 @@ function contentSecurityPolicy(): Plugin {
 // base './' so dist/ works under any base path, from any static host.
 export default defineConfig({
   base: './',
-  plugins: [svelte(), contentSecurityPolicy()],
+  plugins: [svelte(), labsPlugin(), contentSecurityPolicy()],
   build: { target: 'es2022', sourcemap: false },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { labsPlugin } from './src/labs/vitePlugin.ts';
 
 /**
  * Two projects: `unit` (virtual clock, runs in parallel) and `interop` (real servers, real fetch and the real
@@ -13,6 +14,8 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // labs/ is validated and served as `virtual:labs`, as in the build.
+        plugins: [labsPlugin()],
         test: {
           name: 'unit',
           ...TIMEOUTS,

@@ -1,0 +1,38 @@
+/**
+ * The lab check (rustlings' idea): for every lab in labs/, its scenario is valid, no objective holds on the
+ * untouched scenario, and every objective holds after the solution is replayed headless.
+ */
+import { describe, expect, test } from 'vitest';
+import { labs } from 'virtual:labs';
+import { objectiveStatus, replaySolution, startLab } from './runner.ts';
+import { validateScenario } from './validateScenario.ts';
+
+test('labs/ holds at least the first three labs, in folder order', () => {
+  expect(labs.map((l) => l.id)).toEqual(expect.arrayContaining(['01-anatomy', '02-polling-etiquette', '06-credentials-file']));
+  expect(labs.map((l) => l.order)).toEqual([...labs.map((l) => l.order)].sort((a, b) => a - b));
+});
+
+describe.each(labs.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => {
+  test('its scenario is valid', () => {
+    expect(validateScenario(lab.scenario, `labs/${id}/scenario.ts`)).toEqual([]);
+  });
+
+  test('no objective holds on the untouched scenario', async () => {
+    const world = await startLab(lab);
+    try {
+      expect(objectiveStatus(lab, world).filter((o) => o.done).map((o) => o.id)).toEqual([]);
+    } finally {
+      world.stop();
+    }
+  });
+
+  test('every objective holds after the solution is replayed', async () => {
+    const world = await startLab(lab);
+    try {
+      await replaySolution(lab, world);
+      expect(objectiveStatus(lab, world).filter((o) => !o.done).map((o) => o.id)).toEqual([]);
+    } finally {
+      world.stop();
+    }
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The lab format (architecture, "Labs as data"). A lab is a folder `labs/<NN-slug>/` with:
+ * - `index.md`: YAML frontmatter (`LabMeta`) and the lesson in Markdown, ending with a `## Debrief` section
+ *   whose five `###` subsections are `DEBRIEF_SECTIONS`. The loader parses it at build time into a small safe
+ *   AST (`LessonBlock`), so neither a YAML nor a Markdown parser ships in the page and no raw HTML reaches it.
+ * - `scenario.ts`: `export default defineLab({ setup, objectives, solution })`. Objectives are predicates over
+ *   the world (wire log, ledger, audit log, attacker log, terminal, host), never over clicks in the UI; the
+ *   solution is a list of steps a headless runner replays (src/labs/runner.ts).
+ * Nothing here imports Node, Svelte or a parser: the page, the tests and the build all use it.
+ */
+import type { ClientKnobs } from '../flow/knobs.ts';
+import type { ServerKnobs } from '../sim/knobs.ts';
+import type { Reader, World, WorldConfig } from '../world/index.ts';
+
+// --- ids the labs teach (design/failure-modes.md) ---
+
+export const GUIDANCE_IDS = Array.from({ length: 13 }, (_, i) => `G${i + 1}`) as readonly string[];
+export const FAILURE_MODE_IDS = Array.from({ length: 25 }, (_, i) => `F${i + 1}`) as readonly string[];
+export const LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
+export type Level = (typeof LEVELS)[number];
+export const REFERENCE_KINDS = ['rfc', 'incident', 'guide'] as const;
+export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
+
+/** The debrief's five parts, in order, as `###` headings under `## Debrief`. */
+export const DEBRIEF_SECTIONS = [
+  { key: 'whatHappened', heading: 'What happened' },
+  { key: 'whyItMatters', heading: 'Why it matters' },
+  { key: 'fix', heading: 'The fix' },
+  { key: 'rfc', heading: 'The RFC section' },
+  { key: 'realWorld', heading: 'The real-world case' },
+] as const;
+export type DebriefKey = (typeof DEBRIEF_SECTIONS)[number]['key'];
+
+// --- the safe Markdown AST (what LessonProse.svelte renders; no raw HTML anywhere) ---
+
+export type LessonInline =
+  | { type: 'text'; text: string }
+  | { type: 'code'; text: string }
+  | { type: 'em'; children: LessonInline[] }
+  | { type: 'strong'; children: LessonInline[] }
+  /** `href` is http(s) or relative; anything else never becomes a link. */
+  | { type: 'link'; href: string; children: LessonInline[] }
+  | { type: 'break' };
+
+export type LessonBlock =
+  | { type: 'heading'; depth: 2 | 3 | 4; children: LessonInline[] }
+  | { type: 'paragraph'; children: LessonInline[] }
+  | { type: 'list'; ordered: boolean; start: number; items: LessonBlock[][] }
+  | { type: 'code'; lang: string; text: string }
+  | { type: 'blockquote'; children: LessonBlock[] }
+  | { type: 'rule' };
+
+// --- frontmatter ---
+
+export interface LabReference {
+  kind: ReferenceKind;
+  label: string;
+  /** https only. */
+  url?: string;
+}
+
+export interface LabMeta {
+  title: string;
+  summary: string;
+  level: Level;
+  /** Whole minutes, 1 to 120. */
+  minutes: number;
+  tags: string[];
+  /** At least two, from vague to specific: the first names no knob or command, the last names one in `code`. */
+  hints: string[];
+  references: LabReference[];
+  /** Guidance ids (G1-G13) the lab teaches. */
+  guidance: string[];
+  /** Failure-mode ids (F1-F25) the lab teaches. */
+  failureModes: string[];
+}
+
+/** What the loader makes of `index.md`. */
+export interface LabContent {
+  /** The folder name, e.g. `01-anatomy`. */
+  id: string;
+  /** The two-digit number that orders the labs. */
+  order: number;
+  meta: LabMeta;
+  /** Hints as inline AST, same order as `meta.hints`. */
+  hints: LessonInline[][];
+  /** The lesson, everything before `## Debrief`. */
+  lesson: LessonBlock[];
+  debrief: Record<DebriefKey, LessonBlock[]>;
+}
+
+// --- the scenario ---
+
+/** Knobs the learner is meant to change in this lab (the lab view shows these first). */
+export interface LearnerKnobs {
+  client?: Array<keyof ClientKnobs>;
+  server?: Array<keyof ServerKnobs>;
+}
+
+/** Which code to type into the browser's code box. */
+export type CodeSource =
+  /** The live user code the CLI printed on the terminal (as a person would read it). */
+  | 'user-code-on-terminal'
+  /** The device code of the CLI's latest token request, read off the wire log. */
+  | 'device-code-on-wire';
+
+/** One thing the learner (or a scripted actor) does; the runner replays these headless. */
+export type LabStep =
+  /** Type a line into the terminal (`acme login`, `ls -la ~/.config/acme`, ...). */
+  | { do: 'type'; line: string }
+  /** Ctrl+C in the terminal. */
+  | { do: 'interrupt' }
+  /** In the learner's browser: sign in (as `user`, default the world's user), enter a code, then optionally decide. */
+  | { do: 'browser'; enter: CodeSource; decide?: 'approve' | 'deny'; scopes?: string[]; user?: string }
+  /** Change knobs (client knobs restart the CLI with its stored credentials kept, as a reinstall would). */
+  | { do: 'knobs'; client?: Partial<ClientKnobs>; server?: Partial<ServerKnobs> }
+  /** Move the virtual clock. */
+  | { do: 'advance'; seconds: number }
+  /** Step timer by timer until the CLI's state starts with one of `states` (or `limitSeconds` pass). */
+  | { do: 'run-until'; states: string[]; limitSeconds?: number }
+  /** An attacker move. */
+  | { do: 'attack'; move: 'read-places'; as: Exclude<Reader, 'you'> }
+  | { do: 'attack'; move: 'replay-access-token' | 'replay-refresh-token' | 'poll-device-code' };
+
+export interface LabSetup {
+  /** The world as the learner finds it: knobs, host kind, scripted user. */
+  world: WorldConfig;
+  learnerKnobs: LearnerKnobs;
+  /** What already happened before the learner arrives (scripted actors: an earlier login, a theft). */
+  prelude?: LabStep[];
+}
+
+export interface LabObjective {
+  /** kebab-case, unique within the lab. */
+  id: string;
+  /** What to achieve, in the learner's words (Markdown inline code allowed with backticks). */
+  text: string;
+  /** True when the world shows the objective achieved. Pure: reads the world, changes nothing. */
+  holds(world: World): boolean;
+}
+
+export interface LabScenario {
+  setup: LabSetup;
+  objectives: LabObjective[];
+  solution: LabStep[];
+}
+
+/** A lab as the app and the tests see it: content from `index.md` plus the scenario. */
+export interface Lab extends LabContent {
+  scenario: LabScenario;
+}
+
+/** What `scenario.ts` exports by default. Identity at runtime; the loader validates the result. */
+export function defineLab(scenario: LabScenario): LabScenario {
+  return scenario;
+}
