@@ -21,7 +21,7 @@ export class SimulatorPage {
     this.clock = page.getByRole('timer', { name: 'Simulated time' });
   }
 
-  async open(hash = '#/'): Promise<void> {
+  async open(hash = '#/simulator'): Promise<void> {
     await this.page.goto(`/${hash}`);
     // The world is ready once the terminal's title shows the host's user.
     await expect(this.page.getByRole('heading', { name: 'alice@laptop: ~' })).toBeVisible();

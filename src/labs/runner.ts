@@ -18,8 +18,13 @@ export interface HasScenario {
 /** The world as the learner finds it: built from the setup, with the prelude (what already happened) replayed. */
 export async function startLab(lab: HasScenario): Promise<World> {
   const world = await createWorld(lab.scenario.setup.world);
-  for (const step of lab.scenario.setup.prelude ?? []) await runStep(world, step);
+  await replaySteps(world, lab.scenario.setup.prelude ?? []);
   return world;
+}
+
+/** Replay steps, in order, on an existing world (the lab view replays the prelude and `?step=` this way). */
+export async function replaySteps(world: World, steps: readonly LabStep[]): Promise<void> {
+  for (const step of steps) await runStep(world, step);
 }
 
 /** Replay the lab's solution on `world`. */
@@ -83,7 +88,7 @@ export async function runStep(world: World, step: LabStep): Promise<void> {
           await world.attack((a) => a.readPlaces(step.as));
           return;
         case 'replay-access-token':
-          await world.attack((a) => a.replayAccessToken());
+          await world.attack((a) => a.replayAccessToken(undefined, step.call));
           return;
         case 'replay-refresh-token':
           await world.attack((a) => a.replayRefreshToken());
@@ -91,7 +96,24 @@ export async function runStep(world: World, step: LabStep): Promise<void> {
         case 'poll-device-code':
           await world.attack((a) => a.pollWithDeviceCode());
           return;
+        case 'replay-without-dpop-key':
+          await world.attack((a) => a.replayWithoutDpopKey());
+          return;
+        case 'phish':
+          await world.attack((a) => a.phish(step.victim));
+          return;
+        case 'brute-force-user-codes':
+          await world.attack((a) => a.bruteForceUserCodes(step.attempts));
+          return;
       }
+      return;
+    case 'sign-out-everywhere': {
+      const browser = world.browser;
+      if (!browser.session) await browser.signIn(step.user ?? world.host.user);
+      await browser.signOutEverywhere();
+      await world.settle();
+      return;
+    }
   }
 }
 

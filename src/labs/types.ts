@@ -9,8 +9,9 @@
  * Nothing here imports Node, Svelte or a parser: the page, the tests and the build all use it.
  */
 import type { ClientKnobs } from '../flow/knobs.ts';
+import type { HttpMethod } from '../flow/types.ts';
 import type { ServerKnobs } from '../sim/knobs.ts';
-import type { Reader, World, WorldConfig } from '../world/index.ts';
+import type { Reader, VictimPolicy, World, WorldConfig } from '../world/index.ts';
 
 // --- ids the labs teach (design/failure-modes.md) ---
 
@@ -120,7 +121,15 @@ export type LabStep =
   | { do: 'run-until'; states: string[]; limitSeconds?: number }
   /** An attacker move. */
   | { do: 'attack'; move: 'read-places'; as: Exclude<Reader, 'you'> }
-  | { do: 'attack'; move: 'replay-access-token' | 'replay-refresh-token' | 'poll-device-code' };
+  | { do: 'attack'; move: 'replay-refresh-token' | 'poll-device-code' | 'replay-without-dpop-key' }
+  /** Replay the latest stolen access token against the API: `GET /api/projects` unless `call` names another request. */
+  | { do: 'attack'; move: 'replay-access-token'; call?: { method: HttpMethod; path: string } }
+  /** Guess user codes at the verification page, signed in as the attacker; a hit is approved with the attacker's account. */
+  | { do: 'attack'; move: 'brute-force-user-codes'; attempts: number }
+  /** Device-code phishing: the attacker starts its own flow and sends the learner's person the link. */
+  | { do: 'attack'; move: 'phish'; victim: VictimPolicy }
+  /** In the learner's browser (signed in as `user`, default the world's user): "sign out everywhere" at the identity provider. */
+  | { do: 'sign-out-everywhere'; user?: string };
 
 export interface LabSetup {
   /** The world as the learner finds it: knobs, host kind, scripted user. */

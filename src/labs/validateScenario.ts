@@ -9,7 +9,11 @@ import { SERVER_KNOB_SPECS, resolveServerKnobs } from '../sim/knobs.ts';
 import type { LabScenario, LabStep } from './types.ts';
 
 const OBJECTIVE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const STEP_KINDS = ['type', 'interrupt', 'browser', 'knobs', 'advance', 'run-until', 'attack'];
+const STEP_KINDS = ['type', 'interrupt', 'browser', 'knobs', 'advance', 'run-until', 'attack', 'sign-out-everywhere'];
+const PHISH_VICTIMS = ['approves-anything', 'reads-consent'];
+/** A brute-force step stays bounded so a lab replays in seconds (10 000 covers every 4-digit code). */
+const MAX_GUESSES = 10_000;
+const API_METHODS: string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 export function validateScenario(scenario: unknown, file: string): string[] {
   const problems: string[] = [];
@@ -85,6 +89,16 @@ function stepProblems(step: LabStep, at: string, report: (f: string, m: string) 
       break;
     case 'knobs':
       knobProblems(step.client, step.server, at, report);
+      break;
+    case 'attack':
+      if (step.move === 'phish' && !PHISH_VICTIMS.includes(step.victim)) report(`${at}.victim`, `must be one of ${PHISH_VICTIMS.join(', ')}, got ${JSON.stringify(step.victim)}`);
+      if (step.move === 'brute-force-user-codes' && !(Number.isInteger(step.attempts) && step.attempts >= 1 && step.attempts <= MAX_GUESSES)) {
+        report(`${at}.attempts`, `must be a whole number of guesses between 1 and ${MAX_GUESSES}, got ${JSON.stringify(step.attempts)}`);
+      }
+      if (step.move === 'replay-access-token' && step.call !== undefined
+        && !(API_METHODS.includes(step.call?.method) && typeof step.call?.path === 'string' && step.call.path.startsWith('/api/'))) {
+        report(`${at}.call`, `must be { method: ${API_METHODS.join('|')}, path: '/api/...' }, got ${JSON.stringify(step.call)}`);
+      }
       break;
     default:
       break;

@@ -1,9 +1,36 @@
 import { describe, expect, test } from 'vitest';
-import { MAX_HASH_LENGTH, parseRoute } from './router.ts';
+import { MAX_HASH_LENGTH, labHref, parseRoute } from './router.ts';
 
 describe('the hash router', () => {
-  test('no hash, "#" and "#/" are the simulator, with no notice', () => {
-    for (const hash of ['', '#', '#/']) expect(parseRoute(hash)).toEqual({ name: 'simulator', query: '' });
+  test('no hash, "#" and "#/" are home, with no notice; #/simulator and #/instructor are theirs', () => {
+    for (const hash of ['', '#', '#/']) expect(parseRoute(hash)).toEqual({ name: 'home', query: '' });
+    expect(parseRoute('#/simulator')).toEqual({ name: 'simulator', query: '' });
+    expect(parseRoute('#/instructor/')).toEqual({ name: 'instructor', query: '' });
+  });
+
+  test('#/lab/<id> opens a lab, optionally at a step', () => {
+    expect(parseRoute('#/lab/06-credentials-file')).toEqual({ name: 'lab', query: '', labId: '06-credentials-file' });
+    expect(parseRoute('#/lab/02-polling-etiquette?step=3')).toEqual({ name: 'lab', query: 'step=3', labId: '02-polling-etiquette', step: 3 });
+    expect(parseRoute('#/lab/02-polling-etiquette?step=0').step).toBeUndefined();
+    expect(labHref('01-anatomy', 2)).toBe('#/lab/01-anatomy?step=2');
+    expect(labHref('01-anatomy')).toBe('#/lab/01-anatomy');
+  });
+
+  test('a bad step opens the lab at its start with a notice', () => {
+    for (const bad of ['-1', 'abc', '1e3', '1000', '<b>']) {
+      const r = parseRoute(`#/lab/01-anatomy?step=${encodeURIComponent(bad)}`);
+      expect(r).toMatchObject({ name: 'lab', labId: '01-anatomy' });
+      expect(r.step).toBeUndefined();
+      expect(r.notice).toMatch(/is not a step number/);
+    }
+  });
+
+  test('a malformed lab id goes home with a notice quoting it as text', () => {
+    const r = parseRoute(`#/lab/${encodeURIComponent('<script>x</script>')}`);
+    expect(r.name).toBe('home');
+    expect(r.notice).toBe('There is no lab called “<script>x</script>”. Showing the list of labs.');
+    expect(parseRoute('#/lab/').name).toBe('home');
+    expect(parseRoute('#/lab/__proto__').name).toBe('home');
   });
 
   test('#/sandbox is the sandbox and keeps its query for the knob parser', () => {

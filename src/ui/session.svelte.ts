@@ -20,7 +20,8 @@ export type BrowserView =
   | { page: 'enter_code'; message?: string; userCode?: string }
   | { page: 'confirm_code'; userCode: string }
   | { page: 'consent'; consent: Record<string, unknown> }
-  | { page: 'approved' | 'denied'; message: string; grantedScope?: string };
+  | { page: 'approved' | 'denied'; message: string; grantedScope?: string }
+  | { page: 'signed_out'; revokedGrants: number };
 
 export interface SessionConfig extends WorldConfig {}
 
@@ -54,11 +55,18 @@ export class SimulatorSession {
     this.#config = config;
   }
 
-  /** Build (or rebuild) the world. */
-  async start(config: SessionConfig = this.#config): Promise<void> {
+  /**
+   * Build (or rebuild) the world. `prepare` runs on the new world before the views see it (a lab replays what
+   * already happened there); client knobs it changes are kept in the session's config.
+   */
+  async start(config: SessionConfig = this.#config, prepare?: (world: World) => Promise<void>): Promise<void> {
     this.dispose();
     this.#config = config;
     const world = await createWorld(config);
+    if (prepare) {
+      await prepare(world);
+      if (this.#config === config) this.#config = config = { ...config, clientKnobs: { ...world.clientKnobs } };
+    }
     // Knobs changed while the world was being built: apply them now, so the world and the config agree.
     if (this.#config !== config) {
       await world.reconfigure({ serverKnobs: this.#config.serverKnobs ?? {}, clientKnobs: this.#config.clientKnobs ?? {} });
@@ -294,6 +302,22 @@ export class SimulatorSession {
       const page = await world.browser.enterCode(userCode);
       this.#show(page.body, userCode);
     });
+  }
+
+  /** The identity provider's "sign out everywhere" (RFC 9700 §4.14.2): revokes every grant of the signed-in person. */
+  async signOutEverywhere(): Promise<void> {
+    const world = this.world;
+    if (!world?.browser.session) return;
+    await this.#busy(async () => {
+      const page = await world.browser.signOutEverywhere();
+      this.browserView = { page: 'signed_out', revokedGrants: Number(page.body.revoked_grants ?? 0) };
+    });
+  }
+
+  /** Who the browser frame is signed in as, if anyone. */
+  signedInAs(): string | undefined {
+    void this.version;
+    return this.world?.browser.user;
   }
 
   async decide(decision: 'approve' | 'deny', scopes?: string[]): Promise<void> {

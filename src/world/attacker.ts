@@ -5,6 +5,7 @@
  */
 import { DEVICE_CODE_GRANT_TYPE } from '../protocol/constants.ts';
 import { USER_CODE_ALPHABETS, formatUserCode, generateUserCode } from '../protocol/userCode.ts';
+import { randomIndex } from '../protocol/random.ts';
 import { createDpopProof, generateDpopKeyPair } from '../protocol/dpop-client.ts';
 import type { WorldClock } from '../sim/clock.ts';
 import type { ServerKnobs } from '../sim/knobs.ts';
@@ -173,9 +174,12 @@ export class Attacker {
     const b = this.d.browser;
     if (!b.session) await b.signIn(this.d.attackerUser);
     const tried = new Set<string>();
+    // A code space no larger than the budget is walked in a random order, so every code is tried exactly once.
+    const walk = alphabet.length ** knobs.userCodeLength <= attempts ? shuffledCodeSpace(alphabet, knobs.userCodeLength) : undefined;
     for (let i = 0; i < attempts; i++) {
-      let guess = generateUserCode(alphabet, knobs.userCodeLength);
-      for (let spins = 0; tried.has(guess) && spins < 50; spins++) guess = generateUserCode(alphabet, knobs.userCodeLength);
+      if (walk && i >= walk.length) break;
+      let guess = walk ? walk[i]! : generateUserCode(alphabet, knobs.userCodeLength);
+      for (let spins = 0; !walk && tried.has(guess) && spins < 50; spins++) guess = generateUserCode(alphabet, knobs.userCodeLength);
       tried.add(guess);
       const shown = formatUserCode(guess, alphabet);
       const page = await b.enterCode(shown);
@@ -186,7 +190,7 @@ export class Attacker {
         return this.#record('brute-force-user-codes', true, `guessed live code ${shown} after ${i + 1} tries and approved it as ${this.d.attackerUser}`);
       }
     }
-    return this.#record('brute-force-user-codes', false, `no live code found in ${attempts} tries`);
+    return this.#record('brute-force-user-codes', false, `no live code found in ${tried.size} tries`);
   }
 
   #token(params: Record<string, string>): Promise<Response> {
@@ -195,6 +199,17 @@ export class Attacker {
       body: new URLSearchParams({ client_id: this.d.clientId, ...params }).toString(),
     });
   }
+}
+
+/** Every code of `length` characters over `alphabet`, in a uniformly random order (Fisher-Yates). */
+export function shuffledCodeSpace(alphabet: string, length: number): string[] {
+  let codes: string[] = [''];
+  for (let pos = 0; pos < length; pos++) codes = codes.flatMap((prefix) => [...alphabet].map((ch) => prefix + ch));
+  for (let i = codes.length - 1; i > 0; i--) {
+    const j = randomIndex(i + 1);
+    [codes[i], codes[j]] = [codes[j]!, codes[i]!];
+  }
+  return codes;
 }
 
 function last<T>(xs: T[]): T | undefined {

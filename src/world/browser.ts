@@ -41,8 +41,13 @@ export class SimBrowser {
     return this.#post('/decision', { user_code: userCode, decision, ...(scope ? { scope: scope.join(' ') } : {}) });
   }
 
-  signOutEverywhere(): Promise<VerificationPage> {
-    return this.#post('/signout-everywhere', {});
+  async signOutEverywhere(): Promise<VerificationPage> {
+    const page = await this.#post('/signout-everywhere', {});
+    if (page.status === 200) {
+      this.session = undefined;
+      this.user = undefined;
+    }
+    return page;
   }
 
   #headers(): Record<string, string> {

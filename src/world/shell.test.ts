@@ -45,6 +45,29 @@ describe('the host shell', () => {
     expect(screen(w)).toContain('DEMO=1');
   });
 
+  test('support-ticket pastes the last lines of the terminal where support staff can read them, secrets included', async () => {
+    const w = await createWorld({ userBehaviour: { kind: 'approve', afterS: 1 } });
+    await shell(w, 'acme login');
+    await w.runUntil(() => w.state() === 'authenticated.ready', 60_000);
+    await shell(w, 'acme token');
+    await shell(w, 'support-ticket 3');
+    const ticket = w.host.supportTicket.map((l) => l.text);
+    expect(ticket).toHaveLength(3);
+    expect(ticket.at(-1)).toBe('$ support-ticket 3');
+    const token = w.ledger().find((e) => e.kind === 'access_token')!;
+    expect(token.places.map((p) => p.placeId)).toContain('support');
+    expect(token.exposedTo).toContain('support staff');
+    expect(token.atRisk).toBe(true);
+    expect(screen(w).at(-1)).toBe('Pasted the last 3 terminal lines into a support ticket; the support team can read it now.');
+    await shell(w, 'support-ticket');
+    const pasted = w.host.supportTicket.length;
+    expect(pasted).toBe(3 + Math.min(40, w.host.scrollback.length - 1));
+    expect(w.host.supportTicket.at(-1)!.text).toBe('$ support-ticket');
+    await shell(w, 'support-ticket lots');
+    expect(screen(w).at(-1)).toMatch(/^usage: support-ticket/);
+    expect(w.host.supportTicket).toHaveLength(pasted);
+  });
+
   test('bad input gets a clear message and nothing breaks', async () => {
     const w = await createWorld();
     await shell(w, 'rm -rf /');

@@ -2,7 +2,8 @@
  * The shell of the CLI's host: what the learner types into the terminal. `acme ...` commands become events
  * for the CLI machine; `ls`, `cat`, `history`, `env` and `ps` reveal what the CLI left on the host (the same
  * places the exposure ledger scans). Every line typed lands in shell history, as on a real machine. Output goes
- * into the host's scrollback, which is what the terminal shows (and what the ledger reads).
+ * into the host's scrollback, which is what the terminal shows (and what the ledger reads). `support-ticket`
+ * pastes the last lines of that scrollback into a support ticket, as people do when support asks for output.
  */
 import type { CliEvent, HttpMethod } from '../flow/types.ts';
 import type { Host } from './host.ts';
@@ -43,6 +44,7 @@ export function helpText(cli: string): string[] {
     `${cli} token                                    print the access token (a risky habit)`,
     `${cli} logout                                   sign out`,
     'ls -la <dir>, cat <file>, history, env, ps     look at what the CLI left on this machine',
+    'support-ticket [lines]                         paste the last lines of this terminal (default 40) into a support ticket',
     'clear, help; Ctrl+C cancels a login',
   ];
 }
@@ -84,6 +86,8 @@ export async function runShellLine(env: ShellEnvironment, line: string): Promise
       if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(args.join(' '))) out('export: usage: export NAME=value', 'error');
       return {};
     }
+    case 'support-ticket':
+      return pasteToSupport(host, args, out);
     case cli:
       return runCli(env, args, out);
     default:
@@ -134,6 +138,21 @@ async function runCli(env: ShellEnvironment, args: string[], out: (text: string,
       return {};
   }
 }
+
+/** What people do when support asks "send us the output": select the terminal and paste it into the ticket. */
+function pasteToSupport(host: Host, args: string[], out: (text: string, style?: string) => void): ShellOutcome {
+  const lines = args.length ? Number(args[0]) : SUPPORT_PASTE_LINES;
+  if (!Number.isInteger(lines) || lines < 1 || lines > 1000) {
+    out('usage: support-ticket [lines]   (1 to 1000 lines of this terminal; default 40)', 'error');
+    return {};
+  }
+  host.pasteScrollbackToSupport(lines);
+  out(`Pasted the last ${lines} terminal lines into a support ticket; the support team can read it now.`);
+  return {};
+}
+
+/** How much of the terminal a support paste takes when no count is given (a screenful). */
+export const SUPPORT_PASTE_LINES = 40;
 
 /** The paths the CLI can create, so `ls` shows the directories even when they are empty. */
 const KNOWN_DIRS = ['~/.config/acme', '~/.cache/acme', '/var/crash'];

@@ -259,5 +259,7 @@ function signOutEverywhere(core: ServerCore, request: Request, meta?: RequestMet
       revoked++;
     }
   }
-  return json({ page: 'signed_out', revoked_grants: revoked });
+  // Signing out everywhere ends this person's browser sessions too, this one included.
+  for (const [id, s] of core.state.sessions) if (s.userId === session.userId) core.state.sessions.delete(id);
+  return json({ page: 'signed_out', revoked_grants: revoked }, 200, { 'Set-Cookie': 'dfl_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0' });
 }

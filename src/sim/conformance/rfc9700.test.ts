@@ -251,6 +251,10 @@ describe('RFC 9700 §4 attacks and mitigations', () => {
     expect((await t.refresh(bob.refresh_token!)).status).toBe(200);
     // Without a session nothing happens.
     expect((await t.post('/device/signout-everywhere', {})).status).toBe(401);
+    // The browser session that signed out everywhere is itself over: using it again needs a new sign-in.
+    expect((await t.post('/device/signout-everywhere', {}, { 'x-session': session })).status).toBe(401);
+    expect((await t.get('/device', { 'x-session': session })).status).toBe(200);
+    expect(await json(await t.get('/device', { 'x-session': session }))).toMatchObject({ page: 'enter_code', signed_in: null });
   });
 
   test('RFC9700-4.14.2-idle-expiry: a refresh token unused for the idle window is refused with invalid_grant', async () => {

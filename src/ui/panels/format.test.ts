@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { base64urlBits, clockTime, duration, prettyBody } from './format.ts';
+import { describe, expect, it, test } from 'vitest';
+import { base64urlBits, clockTime, duration, latest, prettyBody } from './format.ts';
 
 describe('panel formatting', () => {
   it('shows world-clock times as UTC wall time', () => {
@@ -18,5 +18,14 @@ describe('panel formatting', () => {
   });
   it('counts a 43-character base64url secret as 256 bits', () => {
     expect(base64urlBits('x'.repeat(43))).toBe(256);
+  });
+});
+
+describe('latest', () => {
+  test('keeps the newest entries in order, or everything on request', () => {
+    const list = Array.from({ length: 60 }, (_, i) => i);
+    expect(latest(list, false, 50)).toEqual(list.slice(10));
+    expect(latest(list, true, 50)).toBe(list);
+    expect(latest([1, 2], false, 50)).toEqual([1, 2]);
   });
 });

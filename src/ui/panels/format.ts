@@ -46,3 +46,11 @@ export function prettyBody(body: string, contentType: string | undefined): strin
 export function base64urlBits(value: string): number {
   return Math.floor((value.length * 6) / 8) * 8;
 }
+
+/** How many of the newest entries long lists show until the learner asks for all of them. */
+export const RECENT_LIMIT = 50;
+
+/** The newest `RECENT_LIMIT` entries of a list (oldest first), or all of them. */
+export function latest<T>(list: readonly T[], showAll: boolean, limit = RECENT_LIMIT): readonly T[] {
+  return showAll || list.length <= limit ? list : list.slice(list.length - limit);
+}

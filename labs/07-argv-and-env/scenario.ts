@@ -1,0 +1,75 @@
+/**
+ * Lab 07: tokens in argv and env (F10; G2). The CLI hands the access token to its API sub-process as
+ * `--token <value>`: it lands in shell history and in every account's `ps`. bob, on the same build server,
+ * has read it from the process list and used it. The learner finds the token where bob did, revokes it, and
+ * calls the API again with the token read from the store: nothing in history, `ps` or the environment.
+ */
+import { defineLab } from '../../src/labs/types.ts';
+import type { World } from '../../src/world/index.ts';
+
+const TOKEN_KINDS = ['access_token', 'refresh_token'];
+/** Places a token handed over on the command line or in the environment ends up in. */
+const ARGV_AND_ENV = ['history', 'ps', 'environment', 'environ'];
+
+/** Every token bob took is refused by the server now. */
+function stolenCopyDead(world: World): boolean {
+  const loot = [...world.attacker.loot.access_token, ...world.attacker.loot.refresh_token];
+  if (!loot.length) return false;
+  const issued = world.idp.as.issuedSecrets();
+  return loot.every((value) => issued.find((s) => s.value === value)?.usable === false);
+}
+
+export default defineLab({
+  setup: {
+    world: {
+      host: { kind: 'shared-host', otherUsers: ['bob'] },
+      clientKnobs: { tokenDelivery: 'argv', storage: 'file-0600' },
+      userBehaviour: { kind: 'approve', afterS: 8 },
+    },
+    learnerKnobs: { client: ['tokenDelivery'] },
+    // A minute ago: log in, list the projects. bob ran `ps` at the right moment and used what he saw.
+    prelude: [
+      { do: 'type', line: 'acme login' },
+      { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
+      { do: 'type', line: 'acme api get /api/projects' },
+      { do: 'advance', seconds: 60 },
+      { do: 'attack', move: 'read-places', as: 'other local users' },
+      { do: 'attack', move: 'replay-access-token' },
+    ],
+  },
+  objectives: [
+    {
+      id: 'find-the-token',
+      text: 'Find your access token where bob found it: run `ps` or `history` and spot it on a command line.',
+      holds: (w) => {
+        const tokens = w.idp.as.issuedSecrets().filter((s) => s.kind === 'access_token').map((s) => s.value);
+        return w.host.scrollback.some((l) => l.style !== 'prompt' && /\bacme api \w+ \S+ --token /.test(l.text)
+          && tokens.some((t) => l.text.includes(t)));
+      },
+    },
+    {
+      id: 'stolen-copy-dead',
+      text: 'Make the token bob copied worthless: the server must refuse it.',
+      holds: stolenCopyDead,
+    },
+    {
+      id: 'clean-api-call',
+      text: 'Log in and call the API again so that no token the server still accepts is in shell history, `ps` or the environment.',
+      holds: (w) => {
+        const issued = w.idp.as.audit.events.filter((e) => e.type === 'token.issued').at(-1)?.at;
+        return stolenCopyDead(w) && issued !== undefined && w.state().startsWith('authenticated')
+          && w.emitted.some((e) => e.type === 'cli.exec' && e.at >= issued)
+          && w.ledger().every((e) => !TOKEN_KINDS.includes(e.kind) || !e.usable || !e.places.some((p) => ARGV_AND_ENV.includes(p.placeId)));
+      },
+    },
+  ],
+  solution: [
+    { do: 'type', line: 'ps' },
+    { do: 'type', line: 'acme logout' },
+    { do: 'knobs', client: { tokenDelivery: 'store' } },
+    { do: 'type', line: 'acme login' },
+    { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
+    { do: 'type', line: 'acme api get /api/projects' },
+    { do: 'type', line: 'ps' },
+  ],
+});

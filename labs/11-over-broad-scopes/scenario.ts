@@ -1,0 +1,94 @@
+/**
+ * Lab 11: over-broad scopes and step-up (F14, G5). The CLI asks for every scope at every login, so a token
+ * stolen from the laptop can delete projects. The learner switches the CLI to minimal scopes (the stolen token
+ * can then only read), performs the one admin action through a separate, explicit step-up login, and drops
+ * the elevated session afterwards.
+ */
+import { defineLab } from '../../src/labs/types.ts';
+import { SIM_API_BASE, type World } from '../../src/world/index.ts';
+
+const ADMIN = 'projects:admin';
+
+/** The attacker's latest stolen token was valid but refused a DELETE for lack of scope. */
+function stolenTokenCannotDelete(world: World): boolean {
+  return world.attacker.log.some((o) => o.move === 'replay-access-token' && !o.succeeded && /^DELETE \S+ refused \(403\): insufficient_scope$/.test(o.detail));
+}
+
+/** The CLI's own API calls, in order, with their status and error. */
+function cliApiCalls(world: World) {
+  return world.wire.log
+    .filter((ex) => ex.actor === 'cli' && ex.request.url.startsWith(SIM_API_BASE))
+    .map((ex) => ({ at: ex.startedAt, method: ex.request.method, status: ex.response?.status, challenge: ex.response?.headers.find(([k]) => k.toLowerCase() === 'www-authenticate')?.[1] ?? '' }));
+}
+
+/**
+ * Step-up: a CLI DELETE was refused for scope, then a new login granted projects:admin (a grant that carries it,
+ * created after the refusal), then the CLI's DELETE succeeded.
+ */
+function steppedUp(world: World): boolean {
+  const calls = cliApiCalls(world);
+  const refused = calls.find((c) => c.method === 'DELETE' && c.status === 403 && c.challenge.includes('insufficient_scope'));
+  if (!refused) return false;
+  const elevated = [...world.idp.as.state.grants.values()].find((g) => g.createdAt >= refused.at && g.scope.includes(ADMIN));
+  return elevated !== undefined && calls.some((c) => c.method === 'DELETE' && c.status === 200 && c.at >= elevated.createdAt);
+}
+
+/** No token the server still accepts carries the admin scope, and the CLI is signed in (with less). */
+function noStandingAdmin(world: World): boolean {
+  const usable = new Set(world.idp.as.issuedSecrets().filter((s) => s.usable).map((s) => s.value));
+  const { accessTokens, refreshTokens } = world.idp.as.state;
+  return [...accessTokens.values(), ...refreshTokens.values()].every((t) => !usable.has(t.value) || !t.scope.includes(ADMIN))
+    && world.state().startsWith('authenticated');
+}
+
+export default defineLab({
+  setup: {
+    world: {
+      host: { kind: 'laptop' },
+      clientKnobs: { storage: 'file-0600', scopes: 'broad' },
+      userBehaviour: { kind: 'approve', afterS: 8 },
+    },
+    learnerKnobs: { client: ['scopes'] },
+    // This morning: alice logged in (the CLI asked for everything); a copy of her disk leaked; the thief deleted a project.
+    prelude: [
+      { do: 'type', line: 'acme login' },
+      { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
+      { do: 'attack', move: 'read-places', as: 'root' },
+      { do: 'attack', move: 'replay-access-token', call: { method: 'GET', path: '/api/projects' } },
+      { do: 'attack', move: 'replay-access-token', call: { method: 'DELETE', path: '/api/projects/p1' } },
+    ],
+  },
+  objectives: [
+    {
+      id: 'stolen-token-cannot-delete',
+      text: 'Log in so that a token stolen from your laptop can read but not destroy: the thief\'s `DELETE` must be refused with `insufficient_scope`.',
+      holds: stolenTokenCannotDelete,
+    },
+    {
+      id: 'step-up-for-delete',
+      text: 'Delete the retired project `p2` yourself: after the CLI is refused for scope, step up with a separate, explicit login that adds just `projects:admin`, then delete.',
+      holds: (w) => stolenTokenCannotDelete(w) && steppedUp(w),
+    },
+    {
+      id: 'drop-elevation',
+      text: 'End the elevated session: no token the server still accepts may carry `projects:admin`, and the CLI is signed in again with everyday scopes.',
+      holds: (w) => stolenTokenCannotDelete(w) && steppedUp(w) && noStandingAdmin(w),
+    },
+  ],
+  solution: [
+    { do: 'type', line: 'acme logout' },
+    { do: 'knobs', client: { scopes: 'minimal' } },
+    { do: 'type', line: 'acme login' },
+    { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
+    { do: 'attack', move: 'read-places', as: 'root' },
+    { do: 'attack', move: 'replay-access-token', call: { method: 'DELETE', path: '/api/projects/p2' } },
+    { do: 'type', line: 'acme api delete /api/projects/p2' },
+    { do: 'type', line: 'acme logout' },
+    { do: 'type', line: 'acme login --scope projects:admin' },
+    { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
+    { do: 'type', line: 'acme api delete /api/projects/p2' },
+    { do: 'type', line: 'acme logout' },
+    { do: 'type', line: 'acme login' },
+    { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
+  ],
+});

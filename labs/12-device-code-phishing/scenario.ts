@@ -1,0 +1,69 @@
+/**
+ * Lab 12: device-code phishing and the consent page (F15, F16, F17; G12). The learner is the identity
+ * provider's admin. Its `verification_uri_complete` link approves in one click and its consent page shows
+ * only the client's name, so a phishing mail carrying the attacker's link signed the attacker's terminal in
+ * as alice. The learner makes the link open a confirmation page and the consent page show where the request
+ * came from; a careful victim then refuses the next phish. Alice then kills the phished session by signing out
+ * everywhere.
+ */
+import { defineLab } from '../../src/labs/types.ts';
+import type { World } from '../../src/world/index.ts';
+
+const phishes = (world: World) => world.attacker.log.filter((o) => o.move === 'phish');
+
+/** In some phishing attempt, opening the link approved nothing: the victim reached a consent page and decided there. */
+function linkNoLongerApproves(world: World): boolean {
+  return phishes(world).some((o) => !o.detail.includes('one-click') && /consent page|despite the warning/.test(o.detail));
+}
+
+/** A phish failed because the consent page showed the requesting device and warned, and the victim denied. */
+function victimRefused(world: World): boolean {
+  return phishes(world).some((o) => !o.succeeded && /warned the victim, who denied it/.test(o.detail))
+    && world.idp.as.audit.ofType('grant.denied').length > 0;
+}
+
+/** Every token the attacker phished is refused now, because alice's grants were revoked at the server. */
+function phishedTokensDead(world: World): boolean {
+  const loot = [...world.attacker.loot.access_token, ...world.attacker.loot.refresh_token];
+  const issued = world.idp.as.issuedSecrets();
+  return loot.length > 0 && loot.every((v) => issued.find((s) => s.value === v)?.usable === false)
+    && world.idp.as.audit.ofType('grant.revoked').length > 0;
+}
+
+export default defineLab({
+  setup: {
+    world: {
+      host: { kind: 'laptop' },
+      serverKnobs: { verificationCompleteMode: 'one-click', consentDetail: 'minimal' },
+    },
+    learnerKnobs: { server: ['verificationCompleteMode', 'consentDetail'] },
+    // This morning: a mail "Your acme session expired, re-verify here" reached alice; she is careful, but the link did it all.
+    prelude: [
+      { do: 'attack', move: 'phish', victim: 'reads-consent' },
+      { do: 'attack', move: 'replay-access-token' },
+    ],
+  },
+  objectives: [
+    {
+      id: 'link-needs-confirmation',
+      text: 'Make the identity provider stop approving on a link: opening `verification_uri_complete` must lead to a page where the person decides.',
+      holds: linkNoLongerApproves,
+    },
+    {
+      id: 'victim-can-tell',
+      text: 'Give the consent page enough context that the careful victim refuses the next phishing attempt.',
+      holds: (w) => linkNoLongerApproves(w) && victimRefused(w),
+    },
+    {
+      id: 'phished-session-dead',
+      text: 'Make the tokens the attacker phished this morning worthless.',
+      holds: phishedTokensDead,
+    },
+  ],
+  solution: [
+    { do: 'knobs', server: { verificationCompleteMode: 'confirm', consentDetail: 'full' } },
+    { do: 'attack', move: 'phish', victim: 'reads-consent' },
+    { do: 'sign-out-everywhere' },
+    { do: 'attack', move: 'replay-access-token' },
+  ],
+});

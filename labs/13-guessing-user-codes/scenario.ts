@@ -1,0 +1,89 @@
+/**
+ * Lab 13: guessing user codes, entropy and attempt limits (F18; RFC 8628 §5.1 and the attacker-account case).
+ * The learner is the identity provider's admin. User codes are 4 digits with no attempt limit, so the attacker
+ * guessed alice's live code and approved it with mallory's account: alice's CLI is now signed in as mallory.
+ * The learner gets rid of mallory's session, switches to 8-character base-20 codes with an attempt limit,
+ * and watches the next guessing run locked out while alice signs in as herself.
+ */
+import { defineLab } from '../../src/labs/types.ts';
+import { BRUTE_FORCE_BOUND, USER_CODE_ALPHABETS, bruteForceProbability } from '../../src/protocol/userCode.ts';
+import type { World } from '../../src/world/index.ts';
+
+const ATTACKER = 'mallory';
+
+/** RFC 8628 §5.1 under the server's current settings: attempts per code lifetime / code space <= 2^-32. */
+function codesUnguessable(world: World, length = world.idp.as.knobs.userCodeLength): boolean {
+  const { userCodeAlphabet, userCodeAttemptLimit } = world.idp.as.knobs;
+  const attempts = userCodeAttemptLimit === 0 ? Infinity : userCodeAttemptLimit;
+  return bruteForceProbability(USER_CODE_ALPHABETS[userCodeAlphabet], length, attempts) <= BRUTE_FORCE_BOUND;
+}
+
+/** The attacker's session on the CLI is over: every token issued for mallory is refused, by revocation. */
+function attackerSessionGone(world: World): boolean {
+  const { state } = world.idp.as;
+  const grants = [...state.grants.values()].filter((g) => g.sub === ATTACKER);
+  const usable = new Set(world.idp.as.issuedSecrets().filter((s) => s.usable).map((s) => s.value));
+  return grants.length > 0 && grants.every((g) => g.revokedAt !== undefined)
+    && [...state.accessTokens.values(), ...state.refreshTokens.values()].every((t) => t.sub !== ATTACKER || !usable.has(t.value));
+}
+
+/** The latest guessing run was stopped by the attempt limit, and the codes are strong enough for that limit. */
+function guesserLockedOut(world: World): boolean {
+  const last = world.attacker.log.filter((o) => o.move === 'brute-force-user-codes').at(-1);
+  return last !== undefined && !last.succeeded && /^locked out/.test(last.detail) && codesUnguessable(world);
+}
+
+/** After the lockout, alice's own login completed: approved by alice, with a code from an unguessable space. */
+function signedInAsYourself(world: World): boolean {
+  const lockout = world.attacker.log.filter((o) => o.move === 'brute-force-user-codes' && /^locked out/.test(o.detail)).at(-1);
+  const issued = world.idp.as.audit.ofType('token.issued').at(-1);
+  if (!lockout || !issued || issued.user !== world.host.user || issued.at < lockout.at) return false;
+  const rec = [...world.idp.as.state.deviceGrants.values()].find((r) => r.grantId === issued.grantId);
+  return rec !== undefined && rec.approvedBy === world.host.user && codesUnguessable(world, rec.userCode.length)
+    && world.state().startsWith('authenticated');
+}
+
+export default defineLab({
+  setup: {
+    world: {
+      host: { kind: 'laptop' },
+      serverKnobs: { userCodeAlphabet: 'digits', userCodeLength: 4, userCodeAttemptLimit: 0 },
+      // Alice takes half a minute to find the browser tab; the guesser is faster.
+      userBehaviour: { kind: 'approve', afterS: 30 },
+    },
+    learnerKnobs: { server: ['userCodeAlphabet', 'userCodeLength', 'userCodeAttemptLimit'] },
+    // Ten minutes ago: alice ran `acme login`; the attacker guessed her 4-digit code and approved it as mallory.
+    prelude: [
+      { do: 'type', line: 'acme login' },
+      { do: 'attack', move: 'brute-force-user-codes', attempts: 10_000 },
+      { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
+      { do: 'advance', seconds: 600 },
+    ],
+  },
+  objectives: [
+    {
+      id: 'attacker-session-gone',
+      text: 'Find out whose session your CLI really holds (`acme whoami`), and make every token of that session worthless.',
+      holds: attackerSessionGone,
+    },
+    {
+      id: 'guesser-locked-out',
+      text: 'Make guessing hopeless: the next guessing run must be locked out after a handful of wrong codes, with codes so large that a handful of guesses per code lifetime has at most a 2^-32 chance (RFC 8628 §5.1).',
+      holds: guesserLockedOut,
+    },
+    {
+      id: 'signed-in-as-yourself',
+      text: 'Log in while the attacker guesses, and end up signed in as yourself, approved by you.',
+      holds: (w) => attackerSessionGone(w) && signedInAsYourself(w),
+    },
+  ],
+  solution: [
+    { do: 'type', line: 'acme whoami' },
+    { do: 'type', line: 'acme logout' },
+    { do: 'knobs', server: { userCodeAlphabet: 'base20', userCodeLength: 8, userCodeAttemptLimit: 5 } },
+    { do: 'type', line: 'acme login' },
+    { do: 'attack', move: 'brute-force-user-codes', attempts: 10_000 },
+    { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
+    { do: 'type', line: 'acme whoami' },
+  ],
+});

@@ -1,0 +1,62 @@
+/**
+ * Lab 14: the leaked device code race (F7, G4). A deploy job on a CI runner logs in with the device flow and
+ * prints the device code next to the user code; the job log is readable by everyone in the organisation. A log
+ * reader polls the token endpoint with the code and redeems it before the CLI does. The learner watches the
+ * race, then logs in with the device code kept off the terminal: the same reader finds nothing to poll with.
+ */
+import { defineLab } from '../../src/labs/types.ts';
+import { deviceCodePolls } from '../../src/labs/runner.ts';
+import type { World } from '../../src/world/index.ts';
+
+/** Device codes the CLI itself redeemed (its poll was answered with tokens). */
+function redeemedByCli(world: World): string[] {
+  return [...new Set(deviceCodePolls(world).filter((p) => p.tokens).map((p) => p.deviceCode))];
+}
+
+export default defineLab({
+  setup: {
+    world: {
+      host: { kind: 'ci-runner' },
+      // A runner has no keyring; the job keeps its tokens in memory. This provider, like many, does not
+      // throttle each device code separately, so whoever polls right after the approval wins.
+      clientKnobs: { showDeviceCode: true, storage: 'memory' },
+      serverKnobs: { slowDownEnforcement: false },
+      userBehaviour: { kind: 'never' },
+    },
+    learnerKnobs: { client: ['showDeviceCode'] },
+  },
+  objectives: [
+    {
+      id: 'lose-the-race',
+      text: 'Run `acme login`, approve the code in the browser, and let a reader of the CI job log poll with the device code it found there: the attacker redeems your login before your CLI does.',
+      holds: (w) => w.attacker.log.some((o) => o.move === 'poll-device-code' && o.succeeded),
+    },
+    {
+      id: 'nothing-to-poll-with',
+      text: 'Log in again so that the device code never reaches the job log: your CLI redeems it, and a CI log reader who looks during that login finds no device code to poll with.',
+      holds: (w) => {
+        const codes = w.ledger().filter((e) => e.kind === 'device_code');
+        return redeemedByCli(w).some((code) => {
+          const entry = codes.find((e) => e.value === code);
+          if (!entry || w.attacker.loot.device_code.includes(code)) return false;
+          const lookedAfter = w.attacker.log.some((o) => o.move === 'read-places' && o.at >= entry.issuedAt && o.detail.startsWith('as CI log readers'));
+          return lookedAfter && entry.places.every((p) => p.placeId === 'wire');
+        }) && w.state().startsWith('authenticated');
+      },
+    },
+  ],
+  solution: [
+    { do: 'type', line: 'acme login' },
+    { do: 'advance', seconds: 6 },
+    { do: 'browser', enter: 'user-code-on-terminal', decide: 'approve' },
+    { do: 'attack', move: 'read-places', as: 'CI log readers' },
+    { do: 'attack', move: 'poll-device-code' },
+    { do: 'run-until', states: ['authenticated.ready', 'denied', 'expired', 'failed'], limitSeconds: 60 },
+    { do: 'knobs', client: { showDeviceCode: false } },
+    { do: 'type', line: 'acme login' },
+    { do: 'advance', seconds: 6 },
+    { do: 'attack', move: 'read-places', as: 'CI log readers' },
+    { do: 'browser', enter: 'user-code-on-terminal', decide: 'approve' },
+    { do: 'run-until', states: ['authenticated.ready', 'denied', 'expired', 'failed'], limitSeconds: 60 },
+  ],
+});
