@@ -36,12 +36,22 @@ test('the gallery opens a failure mode at its scene in one click', async ({ page
   await card.getByRole('link', { name: /^Start F8 in lab 6/ }).click();
   const lab = new LabPage(page);
   await lab.waitReady();
-  // The prelude already ran on the virtual clock: the login, the world-readable file, bob's replay.
+  // The prelude already ran on the virtual clock (the login, the world-readable file, bob's replay), and so did
+  // the lab's showcase: `ls -la` puts the world-readable mode on screen.
+  await expect(page).toHaveURL(/#\/lab\/06-credentials-file\?step=1$/);
   await expect(lab.terminal).toContainText('Credentials saved to ~/.config/acme/credentials.json (mode 0644)');
+  await expect(lab.terminal).toContainText('-rw-r--r--');
   await expect(lab.clock).not.toHaveText('00:00');
   await page.getByRole('tab', { name: 'Attacker' }).click();
   await expect(page.getByRole('tabpanel', { name: 'Attacker' })).toContainText(/bob|other local users/);
   await expectAccessible(page, 'lab 06 opened from the gallery');
+
+  // A failure with no prelude: the runaway poller's slow_down answers are already on the wire, no waiting.
+  await page.goto('/#/instructor');
+  const f1 = page.getByRole('list', { name: 'Failure-mode gallery' }).getByRole('listitem').filter({ hasText: 'F1' }).first();
+  await f1.getByRole('link', { name: /^Start F1 in lab 2/ }).click();
+  await lab.waitReady();
+  await expect(page.getByRole('tabpanel', { name: 'Wire log' })).toContainText('slow_down');
 });
 
 test('a deep link with ?step= opens the same scene on every screen', async ({ page, context }) => {

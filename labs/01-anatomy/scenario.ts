@@ -15,6 +15,7 @@ export default defineLab({
   setup: {
     // A laptop, secure defaults, and nobody at the browser but the learner.
     world: { host: { kind: 'laptop' }, userBehaviour: { kind: 'never' } },
+    showcase: 2,
     learnerKnobs: { client: ['showDeviceCode'] },
   },
   objectives: [

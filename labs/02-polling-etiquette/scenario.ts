@@ -37,6 +37,7 @@ export default defineLab({
       // The person approves 40 s after the code appears, so a polite CLI is told "pending" a few times first.
       userBehaviour: { kind: 'approve', afterS: 40 },
     },
+    showcase: 2,
     learnerKnobs: { client: ['pollInterval', 'slowDown'] },
   },
   objectives: [

@@ -28,6 +28,7 @@ export default defineLab({
       serverKnobs: { codeLifetimeS: 120 },
       userBehaviour: { kind: 'never' },
     },
+    showcase: 4,
     learnerKnobs: { client: ['stopOnDenialOrExpiry', 'hardDeadline'] },
   },
   objectives: [

@@ -36,6 +36,7 @@ export default defineLab({
       // The person approves from their laptop a few seconds after the job prints the code.
       userBehaviour: { kind: 'approve', afterS: 8 },
     },
+    showcase: 0,
     learnerKnobs: { client: ['debug', 'redaction', 'logout'] },
     // Last night's job: alice logged in on the runner with debug on, the job called the API, and someone who
     // can read the job log copied the tokens out of it and used them.

@@ -35,6 +35,7 @@ export default defineLab({
       clientKnobs: { debug: 'bodies', redaction: false },
       userBehaviour: { kind: 'approve', afterS: 6 },
     },
+    showcase: 0,
     learnerKnobs: { client: ['redaction', 'debug'] },
     // This morning: log in, print the token "to check it", a delete fails, and the whole terminal goes into a
     // support ticket. Someone on the support side used the token from it.

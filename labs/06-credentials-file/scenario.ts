@@ -22,6 +22,7 @@ export default defineLab({
       clientKnobs: { storage: 'file-0644' },
       userBehaviour: { kind: 'approve', afterS: 8 },
     },
+    showcase: 1,
     learnerKnobs: { client: ['storage', 'logout'] },
     // Yesterday: alice logged in; bob read her world-readable credentials file and used the token.
     prelude: [

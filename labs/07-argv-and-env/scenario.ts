@@ -26,6 +26,7 @@ export default defineLab({
       clientKnobs: { tokenDelivery: 'argv', storage: 'file-0600' },
       userBehaviour: { kind: 'approve', afterS: 8 },
     },
+    showcase: 1,
     learnerKnobs: { client: ['tokenDelivery'] },
     // A minute ago: log in, list the projects. bob ran `ps` at the right moment and used what he saw.
     prelude: [

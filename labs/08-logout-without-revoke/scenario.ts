@@ -34,6 +34,7 @@ export default defineLab({
       clientKnobs: { storage: 'file-0600', logout: 'local-only' },
       userBehaviour: { kind: 'approve', afterS: 6 },
     },
+    showcase: 3,
     learnerKnobs: { client: ['logout'] },
     // Yesterday: log in. Overnight the backup agent (it runs as root) copied ~/.config/acme into a bucket that
     // turned out to be public; someone found the credentials file and is using it.

@@ -46,6 +46,7 @@ export default defineLab({
       serverKnobs: { accessTokenLifetimeS: 30 * 24 * 3600, issueRefreshTokens: false },
       userBehaviour: { kind: 'approve', afterS: 8 },
     },
+    showcase: 0,
     learnerKnobs: { server: ['accessTokenLifetimeS', 'issueRefreshTokens'], client: ['refreshTokens'] },
     // A week ago: alice logged in; a copy of her home directory (a backup) leaked; today the thief uses the token.
     prelude: [

@@ -43,6 +43,7 @@ export default defineLab({
       serverKnobs: { accessTokenLifetimeS: 300, rotateRefreshTokens: false, invalidateRotatedRefreshTokens: false, reuseDetection: false },
       userBehaviour: { kind: 'approve', afterS: 8 },
     },
+    showcase: 0,
     learnerKnobs: { server: ['rotateRefreshTokens', 'invalidateRotatedRefreshTokens', 'reuseDetection'], client: ['refreshTokens'] },
     // Yesterday: alice logged in; a copy of her disk leaked; the thief has been refreshing ever since.
     prelude: [

@@ -48,6 +48,7 @@ export default defineLab({
       clientKnobs: { storage: 'file-0600', scopes: 'broad' },
       userBehaviour: { kind: 'approve', afterS: 8 },
     },
+    showcase: 0,
     learnerKnobs: { client: ['scopes'] },
     // This morning: alice logged in (the CLI asked for everything); a copy of her disk leaked; the thief deleted a project.
     prelude: [

@@ -36,6 +36,7 @@ export default defineLab({
       host: { kind: 'laptop' },
       serverKnobs: { verificationCompleteMode: 'one-click', consentDetail: 'minimal' },
     },
+    showcase: 0,
     learnerKnobs: { server: ['verificationCompleteMode', 'consentDetail'] },
     // This morning: a mail "Your acme session expired, re-verify here" reached alice; she is careful, but the link did it all.
     prelude: [

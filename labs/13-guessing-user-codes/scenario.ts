@@ -51,6 +51,7 @@ export default defineLab({
       // Alice takes half a minute to find the browser tab; the guesser is faster.
       userBehaviour: { kind: 'approve', afterS: 30 },
     },
+    showcase: 1,
     learnerKnobs: { server: ['userCodeAlphabet', 'userCodeLength', 'userCodeAttemptLimit'] },
     // Ten minutes ago: alice ran `acme login`; the attacker guessed her 4-digit code and approved it as mallory.
     prelude: [

@@ -23,6 +23,7 @@ export default defineLab({
       serverKnobs: { slowDownEnforcement: false },
       userBehaviour: { kind: 'never' },
     },
+    showcase: 6,
     learnerKnobs: { client: ['showDeviceCode'] },
   },
   objectives: [

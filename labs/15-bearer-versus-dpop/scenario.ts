@@ -35,6 +35,7 @@ export default defineLab({
       clientKnobs: { storage: 'file-0600' },
       userBehaviour: { kind: 'approve', afterS: 8 },
     },
+    showcase: 0,
     learnerKnobs: { client: ['dpop', 'logout'], server: ['dpopRequired'] },
     // Last night: alice logged in; the nightly backup (readable by the machine's admins) copied her
     // credentials file, and someone with the backup used the token from another network.

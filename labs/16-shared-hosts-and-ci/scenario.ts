@@ -23,6 +23,7 @@ export default defineLab({
       clientKnobs: { storage: 'file-0600', logout: 'local-only' },
       userBehaviour: { kind: 'approve', afterS: 8 },
     },
+    showcase: 1,
     learnerKnobs: { client: ['logout', 'storage'] },
     // Last week: alice's debugging session in the deploy job, then two days of deploys using her token.
     prelude: [

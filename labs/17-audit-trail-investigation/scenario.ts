@@ -36,6 +36,7 @@ function attackerCopyDead(w: World): boolean {
 export default defineLab({
   setup: {
     world: { host: { kind: 'laptop' }, userBehaviour: { kind: 'approve', afterS: 8 } },
+    showcase: 0,
     learnerKnobs: { client: ['logout'] },
     prelude: [
       // 09:00 alice logs her CLI in on her laptop and works.

@@ -10,6 +10,7 @@ import { pollsByLogin } from '../../src/labs/runner.ts';
 export default defineLab({
   setup: {
     world: { host: { kind: 'laptop' }, userBehaviour: { kind: 'never' } },
+    showcase: 5,
     learnerKnobs: { server: ['profile'] },
   },
   objectives: [

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { labs } from 'virtual:labs';
-import { objectiveStatus, replaySolution, startLab } from './runner.ts';
+import { objectiveStatus, replaySolution, replaySteps, startLab } from './runner.ts';
 import { validateScenario } from './validateScenario.ts';
 
 test('labs/ holds at least the first three labs, in folder order', () => {
@@ -21,6 +21,16 @@ describe.each(labs.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => 
     const world = await startLab(lab);
     try {
       expect(objectiveStatus(lab, world).filter((o) => o.done).map((o) => o.id)).toEqual([]);
+    } finally {
+      world.stop();
+    }
+  });
+
+  test('its showcase (the instructor gallery\'s moment) shows the failure without solving the lab', async () => {
+    const world = await startLab(lab);
+    try {
+      await replaySteps(world, lab.scenario.solution.slice(0, lab.scenario.setup.showcase ?? 0));
+      expect(objectiveStatus(lab, world).every((o) => o.done)).toBe(false);
     } finally {
       world.stop();
     }

@@ -141,4 +141,15 @@ describe('scenarios are validated too', () => {
       expect.stringMatching(/^labs\/99-x\/scenario\.ts: solution\[0\]\.do must be one of/),
     ]);
   });
+
+  test('a showcase must leave at least one solution step for the learner', () => {
+    const lab = (showcase: unknown) => validateScenario({
+      setup: { world: {}, learnerKnobs: { client: ['storage'] }, showcase },
+      objectives: [{ id: 'a', text: 'A', holds: () => false }],
+      solution: [{ do: 'type', line: 'acme login' }, { do: 'type', line: 'acme logout' }],
+    }, 'labs/99-x/scenario.ts');
+    expect(lab(1)).toEqual([]);
+    expect(lab(2)).toEqual(['labs/99-x/scenario.ts: setup.showcase must be a whole number of solution steps from 0 to 1, got 2']);
+    expect(lab('two')).toEqual(['labs/99-x/scenario.ts: setup.showcase must be a whole number of solution steps from 0 to 1, got "two"']);
+  });
 });

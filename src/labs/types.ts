@@ -137,6 +137,12 @@ export interface LabSetup {
   learnerKnobs: LearnerKnobs;
   /** What already happened before the learner arrives (scripted actors: an earlier login, a theft). */
   prelude?: LabStep[];
+  /**
+   * The instructor gallery's "interesting moment": how many solution steps to replay after the prelude so the
+   * failure is on screen but not yet fixed (default 0: the scene after the prelude). The lab check proves the
+   * lab is not already solved there.
+   */
+  showcase?: number;
 }
 
 export interface LabObjective {

@@ -39,6 +39,11 @@ export function validateScenario(scenario: unknown, file: string): string[] {
       });
     }
     setup.prelude?.forEach((step, i) => stepProblems(step, `setup.prelude[${i}]`, report));
+    const showcase: unknown = setup.showcase;
+    const steps = Array.isArray(s.solution) ? s.solution.length : 0;
+    if (showcase !== undefined && (typeof showcase !== 'number' || !Number.isInteger(showcase) || showcase < 0 || showcase >= steps)) {
+      report('setup.showcase', `must be a whole number of solution steps from 0 to ${Math.max(0, steps - 1)}, got ${JSON.stringify(showcase)}`);
+    }
   }
   if (!Array.isArray(s.objectives) || s.objectives.length === 0) report('objectives', 'must list at least one objective');
   else {
