@@ -4,6 +4,7 @@
  * falls back to a sensible, RFC-correct default (metadata, a device code, `authorization_pending`, refresh with
  * rotation, revocation 200, an API that checks the access token). Not the lead's simulator: small on purpose.
  */
+import type { DeviceAuthorizationResponse } from '../../protocol/client.ts';
 import type { VirtualClock } from '../../sim/clock.ts';
 import { AS_METADATA_PATH, DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../../protocol/constants.ts';
 import { randomSecret } from '../../protocol/random.ts';
@@ -43,14 +44,8 @@ export interface ReplySpec {
 /** A scripted reply: a response spec, a reply computed from the request, a rejected fetch, or no answer at all. */
 export type Reply = ReplySpec | 'network-error' | 'hang' | ((exchange: Exchange, server: FakeServer) => Reply);
 
-export interface DeviceDefaults {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete?: string;
-  expires_in: number;
-  interval?: number;
-}
+/** What the scripted device authorization endpoint answers by default. */
+export type DeviceDefaults = DeviceAuthorizationResponse;
 
 export interface FakeServerOptions {
   issuer?: string;

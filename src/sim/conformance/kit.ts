@@ -4,6 +4,7 @@
  * `WWW-Authenticate` challenges. Test-only code.
  */
 import { SignJWT, decodeJwt, decodeProtectedHeader, type CryptoKey, type JWTPayload } from 'jose';
+import { expect } from 'vitest';
 import { API, type DpopKey, type TestIdp } from '../testing/idpFixture.ts';
 
 export const BILLING = 'https://billing.acme.test/api';
@@ -12,6 +13,17 @@ export type Json = Record<string, unknown>;
 
 export async function json(res: Response): Promise<Json> {
   return (await res.json()) as Json;
+}
+
+/** Assert an RFC 6749 §5.2 JSON error with an exact status and code (and no other members); returns the body. */
+export async function expectOAuthError(res: Response, status: number, error: string): Promise<Json> {
+  const text = await res.text();
+  expect({ status: res.status, body: text }).toMatchObject({ status });
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = JSON.parse(text) as Json;
+  expect(body.error).toBe(error);
+  for (const k of Object.keys(body)) expect(['error', 'error_description', 'error_uri']).toContain(k);
+  return body;
 }
 
 export function claimsOf(token: string): Json {

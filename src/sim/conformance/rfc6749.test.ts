@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { expectOAuthError, json, type Json } from './kit.ts';
 import { DEVICE_CODE_GRANT_TYPE } from '../../protocol/constants.ts';
 import { DEFAULT_SERVER_KNOBS, assessServerKnobs, resolveServerKnobs } from '../knobs.ts';
 import { defaultRegistry } from '../registry.ts';
@@ -14,7 +15,6 @@ import {
   type TokenResponse,
 } from '../testing/idpFixture.ts';
 
-type Json = Record<string, unknown>;
 
 /** RFC 6749 §5.2: the characters allowed in `error` and `error_description`. */
 const ERROR_TEXT = /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/;
@@ -22,21 +22,6 @@ const ERROR_TEXT = /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/;
 const ERROR_URI_TEXT = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const B64URL_256 = /^[A-Za-z0-9_-]{43}$/;
 const CI_AUTH = { authorization: basic(CI_CLIENT, CI_SECRET) };
-
-async function json(res: Response): Promise<Json> {
-  return (await res.json()) as Json;
-}
-
-/** Assert an RFC 6749 §5.2 JSON error with an exact status and code; returns the body. */
-async function expectOAuthError(res: Response, status: number, error: string): Promise<Json> {
-  const text = await res.text();
-  expect({ status: res.status, body: text }).toMatchObject({ status });
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = JSON.parse(text) as Json;
-  expect(body.error).toBe(error);
-  for (const k of Object.keys(body)) expect(['error', 'error_description', 'error_uri']).toContain(k);
-  return body;
-}
 
 function tokenRequest(t: TestIdp, params: Record<string, string | undefined>, headers: Record<string, string> = {}): Promise<Response> {
   return t.post('/token', params, headers);

@@ -4,6 +4,7 @@
  * with the checklist row ID. Time comes only from the fixture's virtual clock.
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { expectOAuthError, json, type Json } from './kit.ts';
 import { DEVICE_CODE_GRANT_TYPE } from '../../protocol/constants.ts';
 import {
   BASE20_ALPHABET, BRUTE_FORCE_BOUND, CONFUSABLE_CHARACTERS, DIGITS_ALPHABET, USER_CODE_ALPHABETS, bruteForceProbability, formatUserCode,
@@ -14,25 +15,9 @@ import { DEFAULT_SERVER_KNOBS, assessServerKnobs, resolveServerKnobs, type Serve
 import { defaultRegistry } from '../registry.ts';
 import { CI_CLIENT, CI_SECRET, CLI, ISSUER, WEB_CLIENT, basic, createTestIdp, type DeviceAuthorization, type TestIdp } from '../testing/idpFixture.ts';
 
-type Json = Record<string, unknown>;
 
 const BASE20_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
 const B64URL_256 = /^[A-Za-z0-9_-]{43}$/;
-
-async function json(res: Response): Promise<Json> {
-  return (await res.json()) as Json;
-}
-
-/** Assert an RFC 6749 §5.2 JSON error with an exact status and code; returns the body. */
-async function expectOAuthError(res: Response, status: number, error: string): Promise<Json> {
-  const text = await res.text();
-  expect({ status: res.status, body: text }).toMatchObject({ status });
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = JSON.parse(text) as Json;
-  expect(body.error).toBe(error);
-  for (const k of Object.keys(body)) expect(['error', 'error_description', 'error_uri']).toContain(k);
-  return body;
-}
 
 /** The fixture's deviceAuthorize without its 200 check, returning the raw response. */
 function deviceRequest(t: TestIdp, params: Record<string, string | undefined>, headers: Record<string, string> = {}): Promise<Response> {

@@ -4,6 +4,7 @@
  * Used by the server conformance tests and the property tests (never by production code).
  */
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import type { DeviceAuthorizationResponse } from '../../protocol/client.ts';
 import { DEVICE_CODE_GRANT_TYPE } from '../../protocol/constants.ts';
 import { accessTokenHash } from '../../protocol/dpop.ts';
 import { randomSecret } from '../../protocol/random.ts';
@@ -49,15 +50,8 @@ export interface TestIdp {
   api(path: string, init?: { method?: string; headers?: Record<string, string> }): Promise<Response>;
 }
 
-export interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete?: string;
-  expires_in: number;
-  interval?: number;
-  [k: string]: unknown;
-}
+/** A parsed device authorization response, with any extra members a profile adds (Entra's message, ...). */
+export type DeviceAuthorization = DeviceAuthorizationResponse & Record<string, unknown>;
 
 export interface TokenResponse {
   access_token: string;
