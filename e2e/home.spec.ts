@@ -79,3 +79,15 @@ test('where storage is unavailable the labs still work for the visit', async ({ 
   await expect(labCard(page, 'The credentials file')).toContainText('In progress');
   await expect(page.getByRole('link', { name: /^Continue where you left off: 6\./ })).toBeVisible();
 });
+
+test('moving between a lab, the simulator and the lab list in one page renders each view with its own props', async ({ page }) => {
+  await page.goto('/#/lab/01-anatomy');
+  await expect(page.getByRole('textbox', { name: 'Command' })).toBeVisible();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Simulator' }).click();
+  await expect(page).toHaveURL(/#\/simulator$/);
+  await expect(page.getByRole('textbox', { name: 'Command' })).toBeVisible();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Labs' }).click();
+  await expect(page.getByRole('link', { name: /Anatomy/i }).first()).toBeVisible();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Instructor' }).click();
+  await expect(page.getByRole('heading', { name: 'Instructor mode' })).toBeVisible();
+});

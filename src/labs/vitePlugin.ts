@@ -20,6 +20,9 @@ export interface LabsPluginOptions {
   dir?: string;
 }
 
+/** How the virtual module imports each lab's scenario (see resolveId). */
+const SCENARIO_PREFIX = 'virtual:labs/scenario/';
+
 export function labsPlugin(options: LabsPluginOptions = {}): Plugin {
   let root = options.root ?? process.cwd();
   let command: 'build' | 'serve' = 'serve';
@@ -48,16 +51,23 @@ export function labsPlugin(options: LabsPluginOptions = {}): Plugin {
       if (problems.length) throw new LabValidationError(problems);
     },
     resolveId(id) {
-      return id === LABS_MODULE_ID ? RESOLVED_ID : undefined;
+      if (id === LABS_MODULE_ID) return RESOLVED_ID;
+      // Each lab's scenario, imported by the virtual module under a stable id and resolved here to its file:
+      // an absolute path from resolveId works alike in the dev server, the build and the tests.
+      if (id.startsWith(SCENARIO_PREFIX)) {
+        const labId = id.slice(SCENARIO_PREFIX.length);
+        return /^\d{2}-[a-z0-9-]+$/.test(labId) ? join(labsDir(), labId, 'scenario.ts') : undefined;
+      }
+      return undefined;
     },
     load(id) {
       if (id !== RESOLVED_ID) return undefined;
       const labs = loadLabs(labsDir(), root);
-      this.addWatchFile(labsDir());
+      // Watch the lab files themselves (a directory given to addWatchFile is treated as an import in dev).
       for (const lab of labs) {
         this.addWatchFile(join(labsDir(), lab.content.id, 'index.md'));
       }
-      const imports = labs.map((lab, i) => `import scenario${i} from ${JSON.stringify(lab.scenarioPath.split('\\').join('/'))};`);
+      const imports = labs.map((lab, i) => `import scenario${i} from ${JSON.stringify(`${SCENARIO_PREFIX}${lab.content.id}`)};`);
       const entries = labs.map((lab, i) => `  { ...${JSON.stringify(lab.content)}, scenario: scenario${i} },`);
       return `${imports.join('\n')}\n/** Every lab, validated at build time, in folder order. */\nexport const labs = [\n${entries.join('\n')}\n];\n`;
     },
