@@ -44,7 +44,9 @@ export default defineLab({
       text: 'Find your access token where bob found it: run `ps` or `history` and spot it on a command line.',
       holds: (w) => {
         const tokens = w.idp.as.issuedSecrets().filter((s) => s.kind === 'access_token').map((s) => s.value);
-        return w.host.scrollback.some((l) => l.style !== 'prompt' && /\bacme api \w+ \S+ --token /.test(l.text)
+        // The CLI's own name (a command name holds no regex metacharacter but `-`, literal outside a class).
+        const onCommandLine = new RegExp(`(^|\\s)${w.names.cli} api \\w+ \\S+ --token `);
+        return w.host.scrollback.some((l) => l.style !== 'prompt' && onCommandLine.test(l.text)
           && tokens.some((t) => l.text.includes(t)));
       },
     },

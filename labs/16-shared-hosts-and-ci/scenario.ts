@@ -52,7 +52,7 @@ export default defineLab({
     {
       id: 'nothing-to-inherit',
       text: 'Leave the runner with nothing the next job could inherit: no credentials file, and no token the server accepts anywhere on the machine.',
-      holds: (w) => ![...w.host.files.keys()].some((p) => p.startsWith('~/.config/acme/'))
+      holds: (w) => ![...w.host.files.keys()].some((p) => p.startsWith(`${w.host.paths.configDir}/`))
         && personTokens(w).length > 0
         && !w.ledger().some((e) => e.usable && (e.kind === 'access_token' || e.kind === 'refresh_token')
           && e.places.some((p) => HOST_PLACES.includes(p.placeId) || p.placeId.startsWith('file:'))),

@@ -6,5 +6,5 @@ export { cliMachine, type CliMachine } from './machine.ts';
 export * from './types.ts';
 export * from './ports.ts';
 export * from './knobs.ts';
-export { storagePlan, describeTarget, CREDENTIALS_PATH, KEYCHAIN_SERVICE, type StoragePlan } from './storage.ts';
+export { storagePlan, describeTarget, credentialsPath, keychainService, CREDENTIALS_PATH, KEYCHAIN_SERVICE, type StoragePlan } from './storage.ts';
 export { NetworkError, type FetchFn } from './http.ts';

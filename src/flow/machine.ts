@@ -20,7 +20,7 @@ import { line, savedLines } from './messages.ts';
 import { cliSetup, explain, httpOf, dpopOf, needsRecord, planOf, policyOf } from './setup.ts';
 import { describeTarget } from './storage.ts';
 import type { CliContext } from './types.ts';
-import { DEFAULT_BACKOFF_CAP_S, DEFAULT_CLIENT_ID, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_REVOCATION_RETRY_S } from './types.ts';
+import { CLI_NAME, DEFAULT_BACKOFF_CAP_S, DEFAULT_CLIENT_ID, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_REVOCATION_RETRY_S } from './types.ts';
 
 /** RFC 8414 discovery input: the same wherever a step finds it has no endpoints yet (login, refresh, logout). */
 const discoveryInput = ({ context, self }: { context: CliContext; self: AnyActorRef }) =>
@@ -44,6 +44,7 @@ export const cliMachine = cliSetup.createMachine({
     storage: input.storage,
     issuer: input.issuer,
     clientId: input.clientId ?? DEFAULT_CLIENT_ID,
+    cliName: input.cliName ?? CLI_NAME,
     apiBaseUrl: input.apiBaseUrl,
     knobs: resolveClientKnobs(input.knobs),
     requestTimeoutMs: input.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,

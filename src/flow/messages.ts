@@ -4,7 +4,7 @@
  */
 import type { DeviceAuthorizationResponse, OAuthError } from '../protocol/client.ts';
 import { describeTarget, type SaveResult } from './storage.ts';
-import { CLI_NAME, type CliEmitted, type OutputStyle } from './types.ts';
+import { type CliEmitted, type OutputStyle } from './types.ts';
 
 type Output = Extract<CliEmitted, { type: 'cli.output' }>;
 
@@ -26,7 +26,8 @@ export function describeOAuthError(error: OAuthError): string {
   return error.error_description ? `${error.error}: ${error.error_description}` : error.error;
 }
 
-export const loginAgainHint = `Run \`${CLI_NAME} login\` to start again.`;
+/** The way out of a terminal outcome (RFC 8628 §3.5: a new login needs the user), in the CLI's own name. */
+export const loginAgainHint = (cliName: string): string => `Run \`${cliName} login\` to start again.`;
 
 export function savedLines(result: SaveResult): Output[] {
   if (!result.fellBack) return [line('info', `Credentials saved to ${describeTarget(result.target)}.`)];

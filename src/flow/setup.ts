@@ -27,7 +27,6 @@ import { describeOAuthError, instructions, line, loginAgainHint } from './messag
 import type { TokenRecord } from './ports.ts';
 import { storagePlan } from './storage.ts';
 import {
-  CLI_NAME,
   DEFAULT_REVOCATION_RETRY_S,
   MAX_REVOCATION_ATTEMPTS,
   type CliContext,
@@ -51,7 +50,7 @@ export const dpopOf = (context: CliContext, nonce: string | undefined): DpopInpu
 };
 
 export const policyOf = (context: CliContext) => ({ allowInsecureLoopback: context.knobs.allowInsecureLoopback });
-export const planOf = (context: CliContext) => storagePlan(context.knobs.storage, context.issuer);
+export const planOf = (context: CliContext) => storagePlan(context.knobs.storage, context.issuer, context.cliName);
 
 /** XState types named guards and actions with the machine's own events; invoke errors arrive as `error.*` events. */
 const errorOf = (event: unknown): unknown => (event as { error?: unknown }).error;
@@ -185,18 +184,18 @@ export const cliSetup = setup({
       const poll = context.lastPoll;
       if (!poll || poll.kind === 'tokens' || poll.kind === 'pending') return line('error', '✗ Login failed.');
       const detail = describeOAuthError(poll.error);
-      if (poll.kind === 'denied') return line('error', `✗ Access denied (${detail}). ${loginAgainHint}`);
-      if (poll.kind === 'expired') return line('error', `✗ The code expired (${detail}). ${loginAgainHint}`);
+      if (poll.kind === 'denied') return line('error', `✗ Access denied (${detail}). ${loginAgainHint(context.cliName)}`);
+      if (poll.kind === 'expired') return line('error', `✗ The code expired (${detail}). ${loginAgainHint(context.cliName)}`);
       return line('error', `✗ Login failed: ${detail}`);
     }),
     reportDeadline: emit(({ context }) =>
-      line('error', `✗ The code expired after ${context.device?.expires_in ?? 0} s without approval. ${loginAgainHint}`),
+      line('error', `✗ The code expired after ${context.device?.expires_in ?? 0} s without approval. ${loginAgainHint(context.cliName)}`),
     ),
     reportFailure: emit(({ context }) => line('error', `✗ ${context.failure ?? 'failed'}`)),
     reportCancelled: emit(() => line('error', '✗ Login cancelled.')),
-    reportNotLoggedIn: emit(() => line('error', `Not logged in. Run \`${CLI_NAME} login\` first.`)),
+    reportNotLoggedIn: emit(({ context }) => line('error', `Not logged in. Run \`${context.cliName} login\` first.`)),
     reportAlreadyLoggedIn: emit(({ context }) =>
-      line('info', `Already logged in to ${context.issuer}. Run \`${CLI_NAME} logout\` first to log in again.`),
+      line('info', `Already logged in to ${context.issuer}. Run \`${context.cliName} logout\` first to log in again.`),
     ),
     queueCall: assign({
       pendingCall: ({ event }) => {
@@ -208,7 +207,7 @@ export const cliSetup = setup({
     markCallRetried: assign({ pendingCall: ({ context }) => context.pendingCall && { ...context.pendingCall, retried: true } }),
     announceSubprocess: emit(({ context }) => {
       const call = context.pendingCall ?? { method: 'GET' as const, path: '/api/me' };
-      return subprocessLaunch(context.knobs.tokenDelivery, call, needsRecord(context).accessToken);
+      return subprocessLaunch(context.knobs.tokenDelivery, call, needsRecord(context).accessToken, context.cliName);
     }),
     printApiResult: enqueueActions(({ context, enqueue }) => {
       const api = context.lastApi;
@@ -222,7 +221,7 @@ export const cliSetup = setup({
       const scope = api?.kind === 'insufficient_scope' ? api.scope : undefined;
       const needed = scope ? ` --scope ${scope.split(' ').join(' --scope ')}` : '';
       enqueue.emit(line('error', `✗ This command needs more permissions than this session has${scope ? ` (${scope})` : ''}.`));
-      enqueue.emit(line('info', `A refresh cannot widen scope. Run \`${CLI_NAME} logout\` and \`${CLI_NAME} login${needed}\`.`));
+      enqueue.emit(line('info', `A refresh cannot widen scope. Run \`${context.cliName} logout\` and \`${context.cliName} login${needed}\`.`));
       enqueue.assign({ pendingCall: undefined });
     }),
     printToken: emit(({ context }) => line('info', needsRecord(context).accessToken)),
@@ -248,7 +247,7 @@ export const cliSetup = setup({
     ),
     reportSessionOver: emit(({ context }) => {
       const why = context.lastRefresh?.ok === false ? ` (${describeOAuthError(context.lastRefresh.error)})` : '';
-      return line('error', `✗ Your session has ended${why}. ${loginAgainHint}`);
+      return line('error', `✗ Your session has ended${why}. ${loginAgainHint(context.cliName)}`);
     }),
     planRevocations: assign(({ context }) => {
       const session = context.session;

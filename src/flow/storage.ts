@@ -4,11 +4,16 @@
  */
 import type { StorageKind } from './knobs.ts';
 import { KeyringUnavailableError, type StorageHost, type StorageTarget, type TokenRecord } from './ports.ts';
+import { CLI_NAME } from './types.ts';
 
-/** Where the CLI writes its plaintext credentials file. */
-export const CREDENTIALS_PATH = '~/.config/acme/credentials.json';
-/** Keychain service name. */
-export const KEYCHAIN_SERVICE = 'acme-cli';
+/** Where a CLI called `cliName` writes its plaintext credentials file (the XDG config directory, as most CLIs do). */
+export const credentialsPath = (cliName: string): string => `~/.config/${cliName}/credentials.json`;
+/** The keychain service a CLI called `cliName` files its item under. */
+export const keychainService = (cliName: string): string => `${cliName}-cli`;
+/** The default CLI's credentials file. */
+export const CREDENTIALS_PATH = credentialsPath(CLI_NAME);
+/** The default CLI's keychain service name. */
+export const KEYCHAIN_SERVICE = keychainService(CLI_NAME);
 
 export interface StoragePlan {
   /** Try this first. */
@@ -17,20 +22,24 @@ export interface StoragePlan {
   fallback?: StorageTarget;
 }
 
-/** Map the knob to targets. The account is the issuer, so sessions with different servers do not mix. */
-export function storagePlan(kind: StorageKind, issuer: string): StoragePlan {
-  const keychain: StorageTarget = { kind: 'keychain', service: KEYCHAIN_SERVICE, account: issuer };
+/**
+ * Map the knob to targets. The account is the issuer, so sessions with different servers do not mix; the
+ * locations are named after the CLI (`cliName`), so a branded CLI keeps its own files.
+ */
+export function storagePlan(kind: StorageKind, issuer: string, cliName: string = CLI_NAME): StoragePlan {
+  const keychain: StorageTarget = { kind: 'keychain', service: keychainService(cliName), account: issuer };
+  const file = credentialsPath(cliName);
   switch (kind) {
     case 'keychain':
       return { primary: keychain };
     case 'memory':
       return { primary: { kind: 'memory' } };
     case 'file-0600':
-      return { primary: { kind: 'file', path: CREDENTIALS_PATH, mode: 0o600 } };
+      return { primary: { kind: 'file', path: file, mode: 0o600 } };
     case 'file-0644':
-      return { primary: { kind: 'file', path: CREDENTIALS_PATH, mode: 0o644 } };
+      return { primary: { kind: 'file', path: file, mode: 0o644 } };
     case 'keychain-or-plaintext':
-      return { primary: keychain, fallback: { kind: 'file', path: CREDENTIALS_PATH, mode: 0o600 } };
+      return { primary: keychain, fallback: { kind: 'file', path: file, mode: 0o600 } };
   }
 }
 

@@ -18,12 +18,20 @@ import type { FetchFn } from './http.ts';
 import type { ClientKnobs } from './knobs.ts';
 import type { StorageHost, StorageTarget, TokenRecord } from './ports.ts';
 
-/** The public client the lab's CLI is registered as. */
-export const DEFAULT_CLIENT_ID = 'acme-cli';
-/** The CLI's executable name, for terminal hints and `cli.exec` argv. */
+/** The CLI's default executable name, for terminal hints and `cli.exec` argv (a world may brand it: `CliInput.cliName`). */
 export const CLI_NAME = 'acme';
-/** Environment variable for `tokenDelivery: 'env'`. */
-export const TOKEN_ENV_VAR = 'ACME_TOKEN';
+/** The public client the default CLI is registered as (a branded world passes `<cli>-cli` as `CliInput.clientId`). */
+export const DEFAULT_CLIENT_ID = `${CLI_NAME}-cli`;
+
+/**
+ * Environment variable for `tokenDelivery: 'env'`, named after the CLI as real tools do (`GH_TOKEN`): the name
+ * uppercased, dashes as underscores, so it stays a valid shell variable name.
+ */
+export function tokenEnvVar(cliName: string): string {
+  return `${cliName.toUpperCase().replace(/-/g, '_')}_TOKEN`;
+}
+/** The default CLI's token variable. */
+export const TOKEN_ENV_VAR = tokenEnvVar(CLI_NAME);
 
 /** A request that gets no answer within this long counts as a network timeout (world clock). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -42,6 +50,8 @@ export interface CliInput {
   /** Authorization server issuer; endpoints are discovered from its RFC 8414 metadata. Must be https. */
   issuer: string;
   clientId?: string;
+  /** The executable name the CLI prints in hints and launches sub-processes as (default `CLI_NAME`). */
+  cliName?: string;
   /** Base URL of the protected API, e.g. https://api.acme.test. */
   apiBaseUrl: string;
   knobs?: Partial<ClientKnobs>;
@@ -95,6 +105,8 @@ export interface CliContext {
   storage: StorageHost;
   issuer: string;
   clientId: string;
+  /** The executable name (branding): hints, sub-process argv, token variable, storage locations. */
+  cliName: string;
   apiBaseUrl: string;
   knobs: ClientKnobs;
   requestTimeoutMs: number;

@@ -6,8 +6,9 @@
  */
 import { DEVICE_CODE_GRANT_TYPE } from '../protocol/constants.ts';
 import { USER_CODE_ALPHABETS, normalizeUserCode } from '../protocol/userCode.ts';
-import { createWorld, type World } from '../world/index.ts';
+import { createWorld, type Names, type World } from '../world/index.ts';
 import { runShellLine } from '../world/shell.ts';
+import { brandCommand } from './brand.ts';
 import type { CodeSource, LabObjective, LabScenario, LabStep } from './types.ts';
 
 /** Anything with a scenario (a loaded `Lab`, or a bare scenario in tests). */
@@ -15,9 +16,12 @@ export interface HasScenario {
   scenario: LabScenario;
 }
 
-/** The world as the learner finds it: built from the setup, with the prelude (what already happened) replayed. */
-export async function startLab(lab: HasScenario): Promise<World> {
-  const world = await createWorld(lab.scenario.setup.world);
+/**
+ * The world as the learner finds it: built from the setup, with the prelude (what already happened) replayed.
+ * `names` brands it (an embedding team's organisation, CLI and identity provider).
+ */
+export async function startLab(lab: HasScenario, names?: Partial<Names>): Promise<World> {
+  const world = await createWorld({ ...lab.scenario.setup.world, ...(names ? { names } : {}) });
   await replaySteps(world, lab.scenario.setup.prelude ?? []);
   return world;
 }
@@ -54,7 +58,9 @@ function safeHolds(o: LabObjective, world: World): boolean {
 export async function runStep(world: World, step: LabStep): Promise<void> {
   switch (step.do) {
     case 'type':
-      await runShellLine({ host: world.host, send: (e) => world.send(e), loginInProgress: () => world.state().startsWith('signingIn') }, step.line);
+      // Steps are authored with the default names; the learner of a branded world types the branded command.
+      await runShellLine({ host: world.host, send: (e) => world.send(e), loginInProgress: () => world.state().startsWith('signingIn') },
+        brandCommand(step.line, world.names));
       return;
     case 'interrupt':
       world.host.print('^C', 'prompt');

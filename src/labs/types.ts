@@ -107,7 +107,10 @@ export type CodeSource =
 
 /** One thing the learner (or a scripted actor) does; the runner replays these headless. */
 export type LabStep =
-  /** Type a line into the terminal (`acme login`, `ls -la ~/.config/acme`, ...). */
+  /**
+   * Type a line into the terminal (`acme login`, `ls -la ~/.config/acme`, ...). Written with the default names:
+   * the runner types it in the world's names (`brandCommand`: the command word and the CLI's host paths).
+   */
   | { do: 'type'; line: string }
   /** Ctrl+C in the terminal. */
   | { do: 'interrupt' }
@@ -150,7 +153,10 @@ export interface LabObjective {
   id: string;
   /** What to achieve, in the learner's words (Markdown inline code allowed with backticks). */
   text: string;
-  /** True when the world shows the objective achieved. Pure: reads the world, changes nothing. */
+  /**
+   * True when the world shows the objective achieved. Pure: reads the world, changes nothing. The world may be
+   * branded: read the CLI's name and paths from it (`world.names.cli`, `world.host.paths`), never as literals.
+   */
   holds(world: World): boolean;
 }
 

@@ -5,7 +5,7 @@
  * api.acme.test); `npm run idp` with one loopback origin (`/api/...` beside `/token`).
  */
 import { createAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions, type RequestMeta } from './authServer/index.ts';
-import { defaultRegistry, SIM_RESOURCE_URLS, type ResourceUrls } from './registry.ts';
+import { defaultRegistry, SIM_RESOURCE_URLS, type RegistryNames, type ResourceUrls } from './registry.ts';
 import { createResourceServer, type ResourceServer } from './resourceServer.ts';
 
 export const SIM_ISSUER = 'https://idp.acme.test';
@@ -20,11 +20,13 @@ export interface SimIdpOptions extends Omit<AuthorizationServerOptions, 'issuer'
   issuer?: string;
   /** Base URLs of the default resources (ignored when `registry` is given). */
   resources?: ResourceUrls;
+  /** The organisation and CLI the default registry is named after (ignored when `registry` is given). */
+  names?: RegistryNames;
 }
 
 export async function createSimIdp(opts: SimIdpOptions): Promise<SimIdp> {
   const issuer = opts.issuer ?? SIM_ISSUER;
-  const registry = opts.registry ?? defaultRegistry(opts.resources ?? SIM_RESOURCE_URLS);
+  const registry = opts.registry ?? defaultRegistry(opts.resources ?? SIM_RESOURCE_URLS, opts.names);
   const as = await createAuthorizationServer({ ...opts, issuer, registry });
   const apis = registry.resources.map((r) => createResourceServer(as, r));
   return {

@@ -41,7 +41,10 @@ export interface Registry {
   resources: ResourceRegistration[];
 }
 
-export const DEFAULT_CLIENT_ID = 'acme-cli';
+/** The client id a CLI called `cli` is registered under: each team registers its own CLI (`gh`, `az`...). */
+export const cliClientId = (cli: string): string => `${cli}-cli`;
+
+export const DEFAULT_CLIENT_ID = cliClientId('acme');
 
 export interface RegistryNames {
   /** The organisation, e.g. "Acme". */
@@ -58,12 +61,14 @@ export interface ResourceUrls {
 
 export const SIM_RESOURCE_URLS: ResourceUrls = { api: 'https://api.acme.test/api', billing: 'https://billing.acme.test/api' };
 
-/** The default world: Acme's CLI, a CI runner, a web app, the API, and three people. */
-export function defaultRegistry(urls: ResourceUrls = SIM_RESOURCE_URLS, names: RegistryNames = { org: 'Acme', cli: 'acme' }): Registry {
+export const DEFAULT_REGISTRY_NAMES: RegistryNames = { org: 'Acme', cli: 'acme' };
+
+/** The default world: the organisation's CLI, a CI runner, a web app, the API, and three people (hosts stay `*.acme.test`). */
+export function defaultRegistry(urls: ResourceUrls = SIM_RESOURCE_URLS, names: RegistryNames = DEFAULT_REGISTRY_NAMES): Registry {
   const { org, cli } = names;
   return {
     clients: [
-      { clientId: `${cli}-cli`, name: `${org} CLI`, tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE] },
+      { clientId: cliClientId(cli), name: `${org} CLI`, tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE] },
       { clientId: `${cli}-ci`, name: `${org} CI runner`, tokenEndpointAuthMethod: 'client_secret_basic', clientSecret: 'ci-runner-secret-not-for-devices',
         grantTypes: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE] },
       { clientId: `${cli}-web`, name: `${org} web console`, tokenEndpointAuthMethod: 'none', grantTypes: [AUTHORIZATION_CODE_GRANT_TYPE] },

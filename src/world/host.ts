@@ -5,7 +5,8 @@
  * storage port and the machine's emitted events); the exposure ledger reads it (architecture seam 3).
  */
 import { KeyringUnavailableError, type StorageHost, type StorageTarget, type TokenRecord, type TokenStore } from '../flow/ports.ts';
-import type { CliEmitted } from '../flow/types.ts';
+import { credentialsPath } from '../flow/storage.ts';
+import { CLI_NAME, type CliEmitted } from '../flow/types.ts';
 import type { WorldClock } from '../sim/clock.ts';
 
 /** Who can read a place. */
@@ -57,12 +58,32 @@ export interface HostOptions {
   /** Other accounts on the machine. */
   otherUsers?: string[];
   keyringAvailable?: boolean;
-  /** The CLI's executable name (branding). */
+  /** The CLI's executable name (branding; the world sets it from its names). */
   cliName?: string;
 }
 
-const DEBUG_LOG_PATH = '~/.cache/acme/debug.log';
-const CRASH_PATH = '/var/crash/acme.crash';
+/** Where a CLI called `cli` leaves things on its host. Lab objectives read these instead of spelling out paths. */
+export interface HostPaths {
+  /** `~/.config/<cli>`: its configuration, and the credentials file with the file storage knobs. */
+  configDir: string;
+  credentials: string;
+  /** `~/.cache/<cli>`: its debug log. */
+  cacheDir: string;
+  debugLog: string;
+  /** The crash reporter's file for it. */
+  crash: string;
+}
+
+export function hostPaths(cli: string): HostPaths {
+  return {
+    configDir: `~/.config/${cli}`,
+    // The flow names the file it writes; the host only reports where that is.
+    credentials: credentialsPath(cli),
+    cacheDir: `~/.cache/${cli}`,
+    debugLog: `~/.cache/${cli}/debug.log`,
+    crash: `/var/crash/${cli}.crash`,
+  };
+}
 
 /** The host's default umask is 022: files a program creates without choosing a mode are world-readable. */
 export const DEFAULT_FILE_MODE = 0o644;
@@ -73,6 +94,8 @@ export class Host implements StorageHost {
   readonly otherUsers: string[];
   keyringAvailable: boolean;
   readonly cliName: string;
+  /** Where the CLI leaves things here (named after `cliName`). */
+  readonly paths: HostPaths;
   readonly files = new Map<string, HostFile>();
   readonly keychain = new Map<string, { content: string; createdAt: number }>();
   readonly shellHistory: TimedLine[] = [];
@@ -90,7 +113,8 @@ export class Host implements StorageHost {
     this.user = opts.user ?? 'alice';
     this.otherUsers = opts.otherUsers ?? (this.kind === 'laptop' ? [] : ['bob', 'eve']);
     this.keyringAvailable = opts.keyringAvailable ?? this.kind === 'laptop';
-    this.cliName = opts.cliName ?? 'acme';
+    this.cliName = opts.cliName ?? CLI_NAME;
+    this.paths = hostPaths(this.cliName);
   }
 
   // --- the storage port (src/flow/ports.ts) ---
@@ -153,7 +177,7 @@ export class Host implements StorageHost {
       case 'cli.debug':
         // Debug output goes to stderr (the terminal) and to a log file created with the default umask.
         this.scrollback.push({ at, text: event.text, style: 'debug' });
-        this.appendFile(DEBUG_LOG_PATH, event.text, DEFAULT_FILE_MODE);
+        this.appendFile(this.paths.debugLog, event.text, DEFAULT_FILE_MODE);
         if (this.kind === 'ci-runner') this.ciJobLog.push({ at, text: event.text });
         break;
       case 'cli.exec':
@@ -192,7 +216,7 @@ export class Host implements StorageHost {
     this.#changed();
   }
 
-  /** Paste the visible terminal into a support ticket (the `acme token` lab's habit). */
+  /** Paste the visible terminal into a support ticket (the `<cli> token` lab's habit). */
   pasteScrollbackToSupport(lastLines = 40): void {
     const at = this.clock.now();
     for (const l of this.scrollback.slice(-lastLines)) this.supportTicket.push({ at, text: l.text });
@@ -203,7 +227,7 @@ export class Host implements StorageHost {
   crash(detail: string): void {
     const tail = this.scrollback.slice(-20).map((l) => l.text).join('\n');
     const env = Object.entries(this.environment).map(([k, v]) => `${k}=${v}`).join('\n');
-    this.writeFile(CRASH_PATH, `${this.cliName} crashed: ${detail}\n--- environment ---\n${env}\n--- recent output ---\n${tail}\n`, DEFAULT_FILE_MODE);
+    this.writeFile(this.paths.crash, `${this.cliName} crashed: ${detail}\n--- environment ---\n${env}\n--- recent output ---\n${tail}\n`, DEFAULT_FILE_MODE);
   }
 
   writeFile(path: string, content: string, mode: number): void {

@@ -12,16 +12,19 @@ import { USER_CODE_ALPHABETS, normalizeUserCode } from '../protocol/userCode.ts'
 import { VirtualClock } from '../sim/clock.ts';
 import { createSimIdp, SIM_ISSUER, type SimIdp } from '../sim/idp.ts';
 import type { ServerKnobs } from '../sim/knobs.ts';
+import { cliClientId } from '../sim/registry.ts';
 import { SimBrowser } from './browser.ts';
 import { Attacker, type AttackOutcome } from './attacker.ts';
 import { Host, type HostOptions } from './host.ts';
 import { computeLedger, placesOf, type LedgerEntry, type Place } from './ledger.ts';
+import { cliUserAgent, DEFAULT_NAMES, resolveNames, type Names } from './names.ts';
 import { ScriptedUser, type ScriptedBehaviour } from './scriptedUser.ts';
 import { nextTurn } from './eventLoop.ts';
 import { createWire, type Wire } from './wire.ts';
 
-export { Host } from './host.ts';
-export type { Reader, HostKind } from './host.ts';
+export { Host, hostPaths } from './host.ts';
+export type { Reader, HostKind, HostPaths } from './host.ts';
+export { DEFAULT_NAMES, resolveNames, type Names } from './names.ts';
 export type { LedgerEntry, Sighting } from './ledger.ts';
 export type { AttackOutcome, AttackMove, VictimPolicy } from './attacker.ts';
 export type { ScriptedBehaviour } from './scriptedUser.ts';
@@ -33,12 +36,15 @@ export const SIM_API_BASE = 'https://api.acme.test';
 /** Network addresses of the actors, as the servers see them. */
 export const ADDRESSES = { cli: '192.0.2.10', browser: '198.51.100.23', attacker: '203.0.113.66', victim: '198.51.100.23' } as const;
 /** What each actor's software calls itself (browsers as the registry's people; the CLI and the attacker's tool). */
-export const CLI_USER_AGENT = 'acme/2.4.1 (linux; x86_64)';
+export const CLI_USER_AGENT = cliUserAgent(DEFAULT_NAMES.cli);
 
 export interface WorldConfig {
   serverKnobs?: Partial<ServerKnobs>;
   clientKnobs?: Partial<ClientKnobs>;
-  host?: HostOptions;
+  /** The CLI's host; its CLI name comes from `names`. */
+  host?: Omit<HostOptions, 'cliName'>;
+  /** Branding (organisation, CLI command, identity provider); unset fields keep the defaults. Checked by `resolveNames`. */
+  names?: Partial<Names>;
   /** The person at the keyboard and at the browser (a registry user id). */
   user?: string;
   /** What the person does at the browser once the CLI shows a code; default: nothing (the learner acts). */
@@ -47,6 +53,8 @@ export interface WorldConfig {
 }
 
 export interface World {
+  /** The names this world speaks in (resolved: every field set). */
+  readonly names: Names;
   readonly clock: VirtualClock;
   readonly idp: SimIdp;
   readonly wire: Wire;
@@ -96,11 +104,15 @@ const TURN_LIMIT = 20_000;
 const SETTLE_WATCHDOG_MS = 15_000;
 
 export async function createWorld(config: WorldConfig = {}): Promise<World> {
+  const names = resolveNames(config.names);
+  // The CLI is registered under its own name, so client_id, keychain service and User-Agent all agree with it.
+  const clientId = cliClientId(names.cli);
+  const userAgent = cliUserAgent(names.cli);
   const clock = new VirtualClock(config.startMs);
-  const idp = await createSimIdp({ clock, knobs: config.serverKnobs ?? {} });
+  const idp = await createSimIdp({ clock, knobs: config.serverKnobs ?? {}, names: { org: names.org, cli: names.cli } });
   const wire = createWire(idp, clock);
   const user = config.user ?? 'alice';
-  const host = new Host(clock, { user, ...config.host });
+  const host = new Host(clock, { user, ...config.host, cliName: names.cli });
   const verificationUri = idp.as.endpoints.verification;
   const uaOf = (id: string) => idp.as.registry.users.find((u) => u.id === id)?.userAgent;
   const browser = new SimBrowser(wire.fetchFor('browser', ADDRESSES.browser, uaOf(user)), verificationUri);
@@ -120,8 +132,9 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
   ];
   const ledger = () => computeLedger(idp.as.issuedSecrets(), placesOf({ host, wire: wire.log, extra: apiPlaces() }));
   const attacker = new Attacker({
-    clock, fetch: wire.fetchFor('attacker', ADDRESSES.attacker, CLI_USER_AGENT), issuer: idp.as.issuer, apiBaseUrl: SIM_API_BASE,
-    clientId: 'acme-cli', browser: new SimBrowser(wire.fetchFor('attacker', ADDRESSES.attacker, uaOf('mallory')), verificationUri),
+    // The attacker runs a copy of the same public CLI: same client id, same User-Agent.
+    clock, fetch: wire.fetchFor('attacker', ADDRESSES.attacker, userAgent), issuer: idp.as.issuer, apiBaseUrl: SIM_API_BASE,
+    clientId, browser: new SimBrowser(wire.fetchFor('attacker', ADDRESSES.attacker, uaOf('mallory')), verificationUri),
     victimBrowser: new SimBrowser(wire.fetchFor('victim', ADDRESSES.victim, uaOf(user)), verificationUri),
     victimUser: user, attackerUser: 'mallory', ledger, serverKnobs: () => idp.as.knobs,
   });
@@ -133,7 +146,8 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
     const actor = createActor(cliMachine, {
       clock,
       input: {
-        fetch: wire.fetchFor('cli', ADDRESSES.cli, CLI_USER_AGENT), clock, issuer: SIM_ISSUER, apiBaseUrl: SIM_API_BASE, storage: host, knobs: clientKnobs,
+        fetch: wire.fetchFor('cli', ADDRESSES.cli, userAgent), clock, issuer: SIM_ISSUER, apiBaseUrl: SIM_API_BASE, storage: host, knobs: clientKnobs,
+        clientId, cliName: names.cli,
       },
     });
     actor.on('*', onEmitted);
@@ -173,7 +187,7 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
   };
 
   const world: World = {
-    clock, idp, wire, host, browser, scriptedUser, attacker, emitted,
+    names, clock, idp, wire, host, browser, scriptedUser, attacker, emitted,
     get cli() {
       return cli;
     },

@@ -1,5 +1,5 @@
 /**
- * The shell of the CLI's host: what the learner types into the terminal. `acme ...` commands become events
+ * The shell of the CLI's host: what the learner types into the terminal. `<cli> ...` commands (the host's CLI name) become events
  * for the CLI machine; `ls`, `cat`, `history`, `env` and `ps` reveal what the CLI left on the host (the same
  * places the exposure ledger scans). Every line typed lands in shell history, as on a real machine. Output goes
  * into the host's scrollback, which is what the terminal shows (and what the ledger reads). `support-ticket`
@@ -20,7 +20,7 @@ export interface ShellEnvironment {
 export interface ShellOutcome {
   /** `clear`: the terminal should hide what is above (the scrollback itself is kept, as in real terminals). */
   clear?: boolean;
-  /** `acme login` without `--no-browser`: open the verification page in the browser frame. */
+  /** `<cli> login` without `--no-browser`: open the verification page in the browser frame. */
   openBrowser?: boolean;
 }
 
@@ -88,6 +88,7 @@ export async function runShellLine(env: ShellEnvironment, line: string): Promise
     }
     case 'support-ticket':
       return pasteToSupport(host, args, out);
+    // Only the CLI's own name runs it: a branded world has no `acme` on its PATH, as a real team's machine would not.
     case cli:
       return runCli(env, args, out);
     default:
@@ -154,13 +155,14 @@ function pasteToSupport(host: Host, args: string[], out: (text: string, style?: 
 /** How much of the terminal a support paste takes when no count is given (a screenful). */
 export const SUPPORT_PASTE_LINES = 40;
 
-/** The paths the CLI can create, so `ls` shows the directories even when they are empty. */
-const KNOWN_DIRS = ['~/.config/acme', '~/.cache/acme', '/var/crash'];
+/** The directories the CLI can create, so `ls` shows them even when they are empty. */
+const knownDirs = (host: Host): string[] => [host.paths.configDir, host.paths.cacheDir, '/var/crash'];
 
 function listFiles(host: Host, args: string[], out: (text: string, style?: string) => void): ShellOutcome {
+  const known = knownDirs(host);
   const dir = (args.find((a) => !a.startsWith('-')) ?? '~').replace(/\/+$/, '');
   const files = [...host.files.values()].filter((f) => f.path.startsWith(`${dir}/`));
-  if (!files.length && !KNOWN_DIRS.some((d) => d === dir || d.startsWith(`${dir}/`))) {
+  if (!files.length && !known.some((d) => d === dir || d.startsWith(`${dir}/`))) {
     out(`ls: cannot access '${dir}': No such file or directory`, 'error');
     return {};
   }
@@ -169,7 +171,7 @@ function listFiles(host: Host, args: string[], out: (text: string, style?: strin
     const name = f.path.slice(dir.length + 1);
     out(`${modeString(f.mode)} 1 ${f.owner.padEnd(6)} ${f.owner.padEnd(6)} ${String(f.content.length).padStart(6)} ${name}`);
   }
-  for (const d of KNOWN_DIRS.filter((k) => k.startsWith(`${dir}/`) && !files.some((f) => f.path.startsWith(`${k}/`)))) {
+  for (const d of known.filter((k) => k.startsWith(`${dir}/`) && !files.some((f) => f.path.startsWith(`${k}/`)))) {
     out(`drwx------ 2 ${host.user.padEnd(6)} ${host.user.padEnd(6)}   4096 ${d.slice(dir.length + 1)}`);
   }
   return {};
