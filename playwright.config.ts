@@ -7,6 +7,8 @@ const OUT_DIR = process.env.E2E_OUTDIR ?? 'dist';
 const baseURL = `http://127.0.0.1:${PORT}`;
 /** `npm run idp` for the tests that drive its verification pages in a real browser. */
 export const IDP_E2E_PORT = Number(process.env.IDP_E2E_PORT ?? 8629);
+/** A stand-in for a team's docs site on another origin (e2e/hostServer.ts), for the embed tests. */
+export const HOST_E2E_PORT = Number(process.env.HOST_E2E_PORT ?? PORT + 2);
 
 // End-to-end tests run against the built app (vite build + vite preview), in a real Chromium.
 export default defineConfig({
@@ -38,6 +40,14 @@ export default defineConfig({
       url: baseURL,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `node --import tsx e2e/hostServer.ts --port ${HOST_E2E_PORT} --dist ${OUT_DIR} --app ${baseURL}`,
+      url: `http://127.0.0.1:${HOST_E2E_PORT}/host/base.css`,
+      reuseExistingServer: false,
+      timeout: 60_000,
       stdout: 'ignore',
       stderr: 'pipe',
     },

@@ -1,5 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { embedBuilds } from './src/embed/embedBuilds.ts';
 import { labsPlugin } from './src/labs/vitePlugin.ts';
 
 /**
@@ -14,6 +15,8 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
+  // The docs page (#/embed) shows embed.html in an iframe as its live example.
+  "frame-src 'self'",
   "manifest-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
@@ -28,11 +31,15 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
-// base './' so dist/ works under any base path, from any static host.
+// base './' so dist/ works under any base path, from any static host. The app, then (from embedBuilds, into the
+// same folder) the custom element's single file and the iframe page with its single classic script.
 export default defineConfig({
   base: './',
-  plugins: [svelte(), labsPlugin(), contentSecurityPolicy()],
-  build: { target: 'es2022', sourcemap: false },
+  plugins: [svelte(), labsPlugin(), contentSecurityPolicy(), embedBuilds({ plugins: () => [svelte(), labsPlugin()], csp: CONTENT_SECURITY_POLICY })],
+  build: {
+    target: 'es2022',
+    sourcemap: false,
+  },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
 });

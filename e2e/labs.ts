@@ -2,7 +2,7 @@
  * Page object for the labs (home, a lab, instructor mode), built on the simulator's page object: intention-
  * named steps a learner takes, over role and label locators. Lab specs (e2e/labs/*.spec.ts) import it.
  */
-import type { Locator, Page } from '@playwright/test';
+import type { FrameLocator, Locator, Page } from '@playwright/test';
 import { expect } from './fixtures';
 import { SimulatorPage, VERIFICATION_URI } from './simulator';
 
@@ -16,14 +16,14 @@ export class LabPage extends SimulatorPage {
   readonly resetButton: Locator;
   readonly wireLog: Locator;
 
-  constructor(page: Page) {
-    super(page);
-    this.objectives = page.getByRole('list', { name: /^Objectives/ });
-    this.hints = page.getByRole('list', { name: 'Hints shown' });
-    this.debrief = page.getByRole('region', { name: 'Debrief: lab complete' });
-    this.knobs = page.getByRole('region', { name: 'Knobs for this lab' });
-    this.resetButton = page.getByRole('button', { name: 'Reset lab' });
-    this.wireLog = page.getByRole('list', { name: 'HTTP exchanges' });
+  constructor(page: Page, scope: Page | FrameLocator = page) {
+    super(page, scope);
+    this.objectives = scope.getByRole('list', { name: /^Objectives/ });
+    this.hints = scope.getByRole('list', { name: 'Hints shown' });
+    this.debrief = scope.getByRole('region', { name: 'Debrief: lab complete' });
+    this.knobs = scope.getByRole('region', { name: 'Knobs for this lab' });
+    this.resetButton = scope.getByRole('button', { name: 'Reset lab' });
+    this.wireLog = scope.getByRole('list', { name: 'HTTP exchanges' });
   }
 
   /** Open a lab (optionally at a solution step) and wait until its scene is ready. */
@@ -34,7 +34,7 @@ export class LabPage extends SimulatorPage {
 
   /** The lab's heading is shown and the world is built (the reset button is enabled once it is). */
   async waitReady(): Promise<void> {
-    await expect(this.page.getByRole('heading', { level: 2, name: /^Lab \d+: / })).toBeVisible();
+    await expect(this.scope.getByRole('heading', { level: 2, name: /^Lab \d+: / })).toBeVisible();
     await expect(this.resetButton).toBeEnabled({ timeout: 15_000 });
     await expect(this.command).toBeVisible();
   }
@@ -64,13 +64,13 @@ export class LabPage extends SimulatorPage {
 
   /** Reveal the next hint and return how many are shown. */
   async revealHint(): Promise<number> {
-    await this.page.getByRole('button', { name: /^Show a (more specific )?hint/ }).click();
+    await this.scope.getByRole('button', { name: /^Show a (more specific )?hint/ }).click();
     return this.hints.getByRole('listitem').count();
   }
 
   async resetLab(): Promise<void> {
     await this.resetButton.click();
-    await expect(this.page.getByRole('status').filter({ hasText: 'The lab was reset' })).toBeVisible();
+    await expect(this.scope.getByRole('status').filter({ hasText: 'The lab was reset' })).toBeVisible();
     await this.waitReady();
   }
 
@@ -108,15 +108,20 @@ export class LabPage extends SimulatorPage {
     const before = await seen();
     for (let i = 0; i < limit && (await seen()) === before; i++) {
       const at = await this.clock.innerText();
-      await this.skipToNextPoll();
-      await expect.poll(async () => (await this.clock.innerText()) !== at || (await seen()) > before).toBe(true);
+      // A skip right after `login` can come before the first poll is scheduled (the device authorization
+      // request is still on its way on a loaded machine): then nothing moves, and the skip is tried again.
+      await expect(async () => {
+        if ((await seen()) > before) return;
+        await this.skipToNextPoll();
+        await expect.poll(async () => (await this.clock.innerText()) !== at || (await seen()) > before, { timeout: 1_000 }).toBe(true);
+      }).toPass({ timeout: 10_000 });
     }
     expect(await seen(), `the terminal shows “${text}” again`).toBeGreaterThan(before);
   }
 
   /** The device code of the CLI's latest poll, read off the wire log as a learner would. */
   async deviceCodeOnWire(): Promise<string> {
-    await this.page.getByRole('tab', { name: 'Wire log' }).click();
+    await this.scope.getByRole('tab', { name: 'Wire log' }).click();
     const text = await this.wireLog.innerText();
     const codes = [...text.matchAll(/device_code=([^&\s]+)/g)].map((m) => decodeURIComponent(m[1]!));
     expect(codes.length, 'a device-code poll on the wire log').toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 /**
  * A small page object for the simulator page: intention-named steps over role and label locators.
  */
-import type { Locator, Page } from '@playwright/test';
+import type { FrameLocator, Locator, Page } from '@playwright/test';
 import { expect } from './fixtures';
 
 export const VERIFICATION_URI = 'https://idp.acme.test/device';
@@ -13,18 +13,25 @@ export class SimulatorPage {
   readonly browser: Locator;
   readonly clock: Locator;
 
-  constructor(readonly page: Page) {
-    this.terminal = page.getByRole('log', { name: 'Terminal output' });
-    this.command = page.getByRole('textbox', { name: 'Command' });
-    this.address = page.getByRole('textbox', { name: 'Address' });
-    this.browser = page.getByRole('region', { name: 'Browser' });
-    this.clock = page.getByRole('timer', { name: 'Simulated time' });
+  /**
+   * `scope` is where the simulator is: the page itself, or an iframe's `frameLocator` (the embed). Locators
+   * pierce open shadow roots, so the `<device-flow-lab>` element needs nothing special.
+   */
+  readonly scope: Page | FrameLocator;
+
+  constructor(readonly page: Page, scope: Page | FrameLocator = page) {
+    this.scope = scope;
+    this.terminal = scope.getByRole('log', { name: 'Terminal output' });
+    this.command = scope.getByRole('textbox', { name: 'Command' });
+    this.address = scope.getByRole('textbox', { name: 'Address' });
+    this.browser = scope.getByRole('region', { name: 'Browser' });
+    this.clock = scope.getByRole('timer', { name: 'Simulated time' });
   }
 
   async open(hash = '#/simulator'): Promise<void> {
     await this.page.goto(`/${hash}`);
     // The world is ready once the terminal's title shows the host's user.
-    await expect(this.page.getByRole('heading', { name: 'alice@laptop: ~' })).toBeVisible();
+    await expect(this.scope.getByRole('heading', { name: 'alice@laptop: ~' })).toBeVisible();
     await expect(this.clock).toHaveText('00:00');
   }
 
@@ -36,8 +43,11 @@ export class SimulatorPage {
     await expect(this.command).toHaveValue('');
   }
 
+  /** The CLI's command name (an embed's branding may change it). */
+  cli = 'acme';
+
   async startLogin(): Promise<string> {
-    await this.run('acme login');
+    await this.run(`${this.cli} login`);
     await expect(this.terminal).toContainText('First copy your one-time code:');
     return this.userCodeOnTerminal();
   }
@@ -71,7 +81,7 @@ export class SimulatorPage {
   }
 
   async skipTo(moment: 'next poll' | 'code expiry' | 'token expiry'): Promise<void> {
-    await this.page.getByRole('button', { name: `Skip to ${moment}` }).click();
+    await this.scope.getByRole('button', { name: `Skip to ${moment}` }).click();
   }
 
   /** Keyboard only: press Tab (or Shift+Tab) until `target` has focus. */

@@ -7,11 +7,12 @@
  *   `#/simulator`              the free simulator
  *   `#/sandbox[?...]`          the simulator plus the knob panel; the query carries knobs (read by the sandbox)
  *   `#/instructor`             instructor mode
+ *   `#/embed`                  how to embed the lab in other pages (snippets, events, a live example)
  *   `#/lab/<id>[?step=<n>]`    a lab, optionally at the scene after its prelude and its first n solution steps
  *
  * The router does not know which labs exist: the app checks `labId` against the loaded labs.
  */
-export type RouteName = 'home' | 'simulator' | 'sandbox' | 'instructor' | 'lab';
+export type RouteName = 'home' | 'simulator' | 'sandbox' | 'instructor' | 'embed' | 'lab';
 
 export interface Route {
   name: RouteName;
@@ -35,7 +36,7 @@ const QUOTE_LIMIT = 40;
 const LAB_ID = /^\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export const ROUTE_HREFS: Readonly<Record<Exclude<RouteName, 'lab'>, string>> = {
-  home: '#/', simulator: '#/simulator', sandbox: '#/sandbox', instructor: '#/instructor',
+  home: '#/', simulator: '#/simulator', sandbox: '#/sandbox', instructor: '#/instructor', embed: '#/embed',
 };
 
 /** The link to a lab (at a step, when given). */
@@ -45,7 +46,7 @@ export function labHref(id: string, step?: number): string {
 
 const PATHS: Readonly<Record<string, Exclude<RouteName, 'lab'>>> = {
   '': 'home', '/': 'home', '/simulator': 'simulator', '/simulator/': 'simulator', '/sandbox': 'sandbox', '/sandbox/': 'sandbox',
-  '/instructor': 'instructor', '/instructor/': 'instructor',
+  '/instructor': 'instructor', '/instructor/': 'instructor', '/embed': 'embed', '/embed/': 'embed',
 };
 
 /** Parse `location.hash` (with or without the leading `#`). Never throws. */
@@ -89,7 +90,12 @@ function parseLab(id: string, query: string): Route {
 
 /** A short, printable quote of untrusted text (shown as text, never as markup). */
 export function quote(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const printable = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '');
-  return printable.length > QUOTE_LIMIT ? `${printable.slice(0, QUOTE_LIMIT)}…` : printable;
+  const printable = text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '')
+    // A surrogate without its pair cannot be shown; it becomes the replacement character.
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  // Cut by characters, not UTF-16 units, so the cut never splits a pair (an emoji) into two broken halves.
+  const chars = Array.from(printable);
+  return chars.length > QUOTE_LIMIT ? `${chars.slice(0, QUOTE_LIMIT).join('')}…` : printable;
 }
