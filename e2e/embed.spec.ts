@@ -102,9 +102,14 @@ test('custom element: a hostile host stylesheet does not reach into the lab', as
   const measure = async () => {
     const sim = new SimulatorPage(page);
     await expect(sim.command).toBeVisible();
-    const style = await sim.command.evaluate((el) => {
+    // Plain text inherits everything the host could push in through the element (form controls reset some of it).
+    const text = page.getByText(/^Try acme login/);
+    const style = await text.evaluate((el) => {
       const s = getComputedStyle(el);
-      return { font: s.fontFamily, size: s.fontSize, color: s.color, spacing: s.letterSpacing, transform: s.textTransform };
+      return {
+        font: s.fontFamily, size: s.fontSize, color: s.color, spacing: s.letterSpacing, transform: s.textTransform,
+        lineHeight: s.lineHeight, align: s.textAlign,
+      };
     });
     const button = await page.getByRole('button', { name: 'Go' }).evaluate((el) => {
       const s = getComputedStyle(el);
@@ -222,4 +227,26 @@ test('the app itself runs from a deep base path on another host', async ({ page 
   await lab.waitReady();
   expect(new URL(page.url()).pathname).toBe(`${BASE_PATH}index.html`);
   await lab.startLogin();
+});
+
+test('custom element: attributes change in place, reset() starts over', async ({ page }) => {
+  await page.goto(elementPage({ lab: '01-anatomy' }));
+  const lab = new LabPage(page);
+  await lab.waitReady();
+  await lab.startLogin();
+  const root = page.locator('device-flow-lab section.dfl-root');
+
+  await page.evaluate(() => document.querySelector('device-flow-lab')!.setAttribute('theme', 'dark'));
+  await expect(root).toHaveAttribute('data-theme', 'dark');
+  await expect(lab.terminal).toContainText('one-time code'); // a theme change keeps the scene
+
+  await page.evaluate(() => document.querySelector('device-flow-lab')!.reset());
+  await expect.poll(() => ofType(page, 'ready')).toHaveLength(2);
+  await expect(lab.terminal).not.toContainText('one-time code');
+
+  await page.evaluate(() => document.querySelector('device-flow-lab')!.setAttribute('lab', '06-credentials-file'));
+  await expect(page.getByRole('heading', { level: 2, name: /^Lab 6: / })).toBeVisible();
+  await expect.poll(async () => (await ofType(page, 'ready')).at(-1)?.lab).toBe('06-credentials-file');
+  await page.evaluate(() => document.querySelector('device-flow-lab')!.removeAttribute('lab'));
+  await expect(page.getByRole('region', { name: 'Knobs' })).toBeVisible();
 });
