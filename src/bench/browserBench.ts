@@ -1,6 +1,7 @@
 /**
  * Browser figures for `npm run bench`, measured in headless Chromium (the executable and arguments the e2e
- * tests use) against a build served by a tiny static server:
+ * tests use) against a build served by a tiny static server (gzip, as static hosts serve it, on a port in
+ * BENCH_PORTS). Both figures are taken on the simulator route (`#/simulator`; the home page has no terminal):
  *
  *   time to interactive terminal   navigation start → the "Command" input is enabled and the simulator has
  *                                  started (the page's own clock, performance.now(), read by a
@@ -10,12 +11,18 @@
  *
  * Figures only: nothing here asserts on time.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { chromium, type Browser } from '@playwright/test';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from '../../e2e/browser.ts';
+
+/** Loopback ports the bench may use (the static server, Lighthouse's Chromium). */
+export const BENCH_PORTS: readonly number[] = [4320, 4321, 4322, 4323, 4324, 4325, 4326, 4327, 4328, 4329];
+
+/** The route the terminal figures are measured on. */
+export const SIMULATOR_ROUTE = '#/simulator';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -27,10 +34,36 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
 };
+const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json']);
 
-/** Serve `dir` on a free loopback port. */
-export async function serveStatic(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
+/** Listen on the first free port of `ports` (loopback). */
+export async function listenOnFreePort(server: Server, ports: readonly number[] = BENCH_PORTS): Promise<number> {
+  for (const port of ports) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const onError = () => resolve(false);
+      server.once('error', onError);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', onError);
+        resolve(true);
+      });
+    });
+    if (ok) return port;
+  }
+  throw new Error(`bench: no free port among ${ports.join(', ')}`);
+}
+
+/** A free port of `ports`, not held (for a process that binds it itself, e.g. Chromium's debugging port). */
+export async function findFreePort(ports: readonly number[] = BENCH_PORTS, except: readonly number[] = []): Promise<number> {
+  const probe = createServer();
+  const port = await listenOnFreePort(probe, ports.filter((p) => !except.includes(p)));
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** Serve `dir` on a free port of BENCH_PORTS, gzipping text files when the client accepts it. */
+export async function serveStatic(dir: string): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const root = normalize(dir);
+  const gzipped = new Map<string, Buffer>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
@@ -38,12 +71,27 @@ export async function serveStatic(dir: string): Promise<{ url: string; close: ()
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    createReadStream(file).pipe(res);
+    const ext = extname(file);
+    const headers: Record<string, string> = { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-store', vary: 'accept-encoding' };
+    let body: Buffer = readFileSync(file);
+    if (COMPRESSIBLE.has(ext) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      let gz = gzipped.get(file);
+      if (!gz) gzipped.set(file, (gz = gzipSync(body, { level: 9 })));
+      body = gz;
+      headers['content-encoding'] = 'gzip';
+    }
+    headers['content-length'] = String(body.length);
+    res.writeHead(200, headers).end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const port = await listenOnFreePort(server);
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }
 
 export function median(xs: number[]): number {
@@ -94,6 +142,21 @@ const READINESS_PROBE = `(() => {
 const READY_AT = 'window.__dflReadyAt';
 
 /**
+ * The readiness time the probe recorded, polled from Node: page.waitForFunction with a source string compiles it
+ * in the page, which the built page's Content-Security-Policy (no 'unsafe-eval') forbids. The time is the page's
+ * own, so the polling interval does not affect it.
+ */
+async function readyAt(page: Page, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const at: unknown = await page.evaluate(READY_AT);
+    if (typeof at === 'number') return at;
+    if (Date.now() > deadline) throw new Error(`the terminal was not interactive within ${timeoutMs / 1000} s (${page.url()})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
  * Clicks "Skip to next poll" and resolves with the milliseconds until a new exchange, answered, is in the
  * wire log and the next frame is painted.
  */
@@ -124,8 +187,7 @@ export async function timeToInteractiveTerminal(browser: Browser, url: string, r
     const page = await context.newPage();
     await page.addInitScript(READINESS_PROBE);
     await page.goto(url);
-    const handle = await page.waitForFunction(READY_AT, undefined, { timeout: 30_000 });
-    samples.push(Number(await handle.jsonValue()));
+    samples.push(await readyAt(page));
     await context.close();
   }
   return { samples, median: median(samples) };
@@ -137,7 +199,7 @@ export async function clickToRenderLatency(browser: Browser, url: string, clicks
   const page = await context.newPage();
   await page.addInitScript(READINESS_PROBE);
   await page.goto(url);
-  await page.waitForFunction(READY_AT, undefined, { timeout: 30_000 });
+  await readyAt(page);
   const command = page.getByRole('textbox', { name: 'Command' });
   await command.fill('acme login');
   await command.press('Enter');

@@ -1,29 +1,78 @@
 /**
- * `npm run bench`: figures, not tests. Prints a table and writes bench/results.json.
+ * `npm run bench`: figures, not tests. Prints one table and writes bench/results.json. Bounded in time: each
+ * part has a time limit, a part that fails or runs out of time becomes a row saying so, Lighthouse runs are
+ * skipped near BENCH_DEADLINE_MS, and at BENCH_HARD_LIMIT_MS (under 5 minutes) the bench reports what it has.
  *
  *   flows/s          headless complete flows per second: login with three pending polls and a slow_down,
  *                    approval, an API call, a refresh, logout (createWorld, virtual clock)
  *   token endpoint   simulated token endpoint requests per second (pending polls, in memory)
  *   suites           wall time of the model-based and property test files (vitest), when present
- *   initial bundle   gzipped JS and CSS that index.html loads initially (entry, its CSS, its static imports);
- *                    the budget test (src/bench/budget.test.ts) uses the same measurement
- *   browser          headless Chromium: navigation → interactive terminal (median), and click-to-render
- *                    latency of "Skip to next poll" (median, p95); see src/bench/browserBench.ts
+ *   bundles          gzipped JS and CSS (src/bench/bundle.ts; the budget test uses the same measurement):
+ *                    app initial (index.html), each route's first load (app initial + its lazily loaded view),
+ *                    embed page initial (embed.html) and the element file (device-flow-lab.js) when built
+ *   browser          headless Chromium, simulator route: navigation → interactive terminal (median), and
+ *                    click-to-render latency of "Skip to next poll" (median, p95); see src/bench/browserBench.ts
+ *   Lighthouse       performance and accessibility of the home page and one lab, mobile (default simulated
+ *                    throttling) and desktop preset; see src/bench/lighthouse.ts
+ *
+ * Targets (issue 6): app initial JS+CSS under 120 KB gzipped, Lighthouse performance ≥ 95 and accessibility
+ * 100, step latency p95 under 50 ms. Each row with a target says whether it is met.
+ *
+ * Environment: BENCH_LIGHTHOUSE_RUNS (runs per page and form factor, median reported; default 3 mobile, 1
+ * desktop), BENCH_SKIP_LIGHTHOUSE=1.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DEVICE_CODE_GRANT_TYPE } from '../protocol/constants.ts';
 import { createTestIdp } from '../sim/testing/idpFixture.ts';
 import { createWorld } from '../world/index.ts';
-import { clickToRenderLatency, launchChromium, serveStatic, timeToInteractiveTerminal } from './browserBench.ts';
-import { INITIAL_BUNDLE_BUDGET_BYTES, buildAndMeasure } from './bundle.ts';
+import { SIMULATOR_ROUTE, clickToRenderLatency, launchChromium, serveStatic, timeToInteractiveTerminal } from './browserBench.ts';
+import {
+  ELEMENT_BUDGET_BYTES, ELEMENT_FILE, EMBED_HTML, EMBED_PAGE_BUDGET_BYTES, INITIAL_BUNDLE_BUDGET_BYTES, ROUTE_LOAD_BUDGET_BYTES,
+  abortBuilds, buildAndMeasure, type BuildMeasurement, type InitialBundle,
+} from './bundle.ts';
+import { killLighthouseBrowsers, lighthouseMedian, type FormFactor, type LighthouseRun } from './lighthouse.ts';
+
+/** Lighthouse runs that would start too close to this are skipped. */
+const BENCH_DEADLINE_MS = 260_000;
+/** At this point the bench stops, prints and writes what it has, and exits. */
+const BENCH_HARD_LIMIT_MS = 290_000;
+const benchStart = performance.now();
+/** Other work on the machine skews every timing figure; the load averages are recorded with them. */
+const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+const remainingMs = () => BENCH_DEADLINE_MS - (performance.now() - benchStart);
 
 interface Figure {
   name: string;
-  value: number;
+  /** null when there is nothing to measure (e.g. "not built") or the measurement failed. */
+  value: number | null;
   unit: string;
   detail: string;
+  /** The target or budget, as text (e.g. "< 120 KiB"), when the row has one. */
+  target?: string;
+  /** Whether the target is met; null when it could not be measured. */
+  met?: boolean | null;
+}
+
+/** Runs a part of the bench with a time limit; a failure or timeout becomes a row saying so. */
+async function bounded(label: string, ms: number, part: () => Promise<Figure[]>, target?: string): Promise<Figure[]> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      part(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not finish within ${ms / 1000} s`)), ms);
+      }),
+    ]);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    process.stderr.write(`bench: ${label}: ${message}\n`);
+    return [{ name: label, value: null, unit: '', detail: `failed: ${message}`, ...(target ? { target, met: null } : {}) }];
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One complete flow, as the issue describes it. Returns the number of wire exchanges it took. */
@@ -80,9 +129,9 @@ function suiteTime(label: string, pattern: RegExp): Figure | undefined {
   const files = listTests('src').filter((f) => pattern.test(f));
   if (!files.length) return undefined;
   const start = performance.now();
-  const r = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...files], { stdio: 'ignore' });
+  const r = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...files], { stdio: 'ignore', timeout: 60_000 });
   const s = (performance.now() - start) / 1000;
-  return { name: label, value: round(s), unit: 's', detail: `${files.length} file(s), exit ${r.status}: ${files.join(', ')}` };
+  return { name: label, value: round(s), unit: 's', detail: `${files.length} file(s), ${r.error ? `stopped: ${r.error.message}` : `exit ${r.status}`}: ${files.join(', ')}` };
 }
 
 function listTests(dir: string): string[] {
@@ -95,60 +144,231 @@ function listTests(dir: string): string[] {
   return out;
 }
 
-/** Initial bundle sizes, then the browser figures against the same build. */
-async function pageFigures(): Promise<Figure[]> {
-  const bundle = await buildAndMeasure({ keep: true });
-  const kb = (bytes: number) => round(bytes / 1024);
-  const files = (kind: 'js' | 'css') => bundle.files.filter((f) => f.kind === kind).map((f) => f.file).join(', ') || 'none';
-  const figures: Figure[] = [
-    { name: 'initial JS (gzip)', value: kb(bundle.jsGzipBytes), unit: 'KiB', detail: files('js') },
-    { name: 'initial CSS (gzip)', value: kb(bundle.cssGzipBytes), unit: 'KiB', detail: `${files('css')}; ${kb(bundle.totalBytes)} KiB JS+CSS before gzip` },
-    { name: 'initial JS+CSS (gzip)', value: kb(bundle.totalGzipBytes), unit: 'KiB',
-      detail: `budget ${kb(INITIAL_BUNDLE_BUDGET_BYTES)} KiB (${round((100 * bundle.totalGzipBytes) / INITIAL_BUNDLE_BUDGET_BYTES)}% used)` },
+const kib = (bytes: number) => round(bytes / 1024);
+
+/** The three rows of one page's initial JS and CSS. */
+function bundleRows(label: string, b: InitialBundle, budget: { bytes: number; note: string } | undefined): Figure[] {
+  const files = (kind: 'js' | 'css') => b.files.filter((f) => f.kind === kind).map((f) => f.file).join(', ') || 'none';
+  const total: Figure = { name: `${label} JS+CSS (gzip)`, value: kib(b.totalGzipBytes), unit: 'KiB', detail: `${kib(b.totalBytes)} KiB before gzip; ${b.files.length} files` };
+  if (budget) {
+    total.target = `≤ ${kib(budget.bytes)} KiB`;
+    total.met = b.totalGzipBytes <= budget.bytes;
+    total.detail += `; ${budget.note}, ${round((100 * b.totalGzipBytes) / budget.bytes)}% used`;
+  }
+  return [
+    { name: `${label} JS (gzip)`, value: kib(b.jsGzipBytes), unit: 'KiB', detail: files('js') },
+    { name: `${label} CSS (gzip)`, value: kib(b.cssGzipBytes), unit: 'KiB', detail: files('css') },
+    total,
   ];
-  const server = await serveStatic(bundle.outDir);
+}
+
+function bundleFigures(m: BuildMeasurement): Figure[] {
+  const figures: Figure[] = [
+    { name: 'production build', value: round(m.buildMs / 1000), unit: 's', detail: 'vite build (child process, NODE_ENV=production, as npm run build) into a temporary folder' },
+    ...bundleRows('app initial', m.app, { bytes: INITIAL_BUNDLE_BUDGET_BYTES, note: 'index.html: shell only, views load lazily; issue target < 120 KB and budget test' }),
+  ];
+  const routeOrder = ['#/', '#/lab/<id>', '#/simulator', '#/instructor', '#/embed'];
+  const routes = [...m.routes].sort((a, b) => (routeOrder.indexOf(a.route) + 1 || 99) - (routeOrder.indexOf(b.route) + 1 || 99));
+  for (const r of routes) {
+    const extra = r.files.filter((f) => !m.app.files.some((a) => a.file === f.file)).map((f) => f.file).join(', ');
+    figures.push({
+      name: `first load ${r.route} JS+CSS (gzip)`,
+      value: kib(r.totalGzipBytes),
+      unit: 'KiB',
+      target: '< 120 KiB',
+      met: r.totalGzipBytes < INITIAL_BUNDLE_BUDGET_BYTES,
+      detail: `app initial + ${r.view} and its imports (${extra}); JS ${kib(r.jsGzipBytes)}, CSS ${kib(r.cssGzipBytes)}; 120 KB target applied to what the route downloads before it renders; budget test guard ${kib(ROUTE_LOAD_BUDGET_BYTES)} KiB`,
+    });
+  }
+  if (m.embedPage) figures.push(...bundleRows('embed page initial', m.embedPage, { bytes: EMBED_PAGE_BUDGET_BYTES, note: `${EMBED_HTML}; budget test` }));
+  else figures.push({ name: 'embed page initial (gzip)', value: null, unit: '', detail: `not built: the build has no ${EMBED_HTML} entry` });
+  if (m.element) {
+    figures.push({
+      name: `element ${ELEMENT_FILE} (gzip)`,
+      value: kib(m.element.gzipBytes),
+      unit: 'KiB',
+      target: `≤ ${kib(ELEMENT_BUDGET_BYTES)} KiB`,
+      met: m.element.gzipBytes <= ELEMENT_BUDGET_BYTES,
+      detail: `${kib(m.element.bytes)} KiB before gzip; ${m.element.problems.length ? `NOT self-contained: ${m.element.problems.join('; ')}` : 'self-contained (no imports of other files)'}; budget test`,
+    });
+  } else figures.push({ name: `element ${ELEMENT_FILE} (gzip)`, value: null, unit: '', detail: `not built: no ${ELEMENT_FILE} at the output root` });
+  return figures;
+}
+
+async function browserFigures(url: string): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const browser = await launchChromium();
   try {
-    const browser = await launchChromium();
-    try {
-      const tti = await timeToInteractiveTerminal(browser, server.url, 7);
-      figures.push({ name: 'time to interactive terminal', value: round(tti.median), unit: 'ms',
-        detail: `median of ${tti.samples.length} cold loads (navigation start → Command input enabled, simulator started): ${tti.samples.map((x) => Math.round(x)).join(', ')}` });
-      const clicks = await clickToRenderLatency(browser, server.url, 30);
-      figures.push({ name: 'click-to-render (median)', value: round(clicks.median), unit: 'ms',
-        detail: `"Skip to next poll" → answered poll painted in the wire log, ${clicks.samples.length} clicks` });
-      figures.push({ name: 'click-to-render (p95)', value: round(clicks.p95), unit: 'ms', detail: `max ${round(Math.max(...clicks.samples))} ms` });
-    } finally {
-      await browser.close();
-    }
-  } catch (error) {
-    process.stderr.write(`bench: browser figures skipped: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
+    const tti = await timeToInteractiveTerminal(browser, url + SIMULATOR_ROUTE, 7);
+    figures.push({ name: 'time to interactive terminal', value: round(tti.median), unit: 'ms',
+      detail: `${SIMULATOR_ROUTE}, median of ${tti.samples.length} cold loads (navigation start → Command input enabled, simulator started): ${tti.samples.map((x) => Math.round(x)).join(', ')}` });
+    const clicks = await clickToRenderLatency(browser, url + SIMULATOR_ROUTE, 30);
+    figures.push({ name: 'step click-to-render (median)', value: round(clicks.median), unit: 'ms',
+      detail: `"Skip to next poll" → answered poll painted in the wire log, ${clicks.samples.length} clicks` });
+    figures.push({ name: 'step click-to-render (p95)', value: round(clicks.p95), unit: 'ms', target: '< 50 ms', met: clicks.p95 < 50,
+      detail: `max ${round(Math.max(...clicks.samples))} ms` });
   } finally {
-    await server.close();
-    rmSync(bundle.outDir, { recursive: true, force: true });
+    await browser.close();
   }
   return figures;
 }
+
+/** The lab Lighthouse scores: the first lab folder (01-anatomy when present). */
+function firstLab(): string | undefined {
+  if (!existsSync('labs')) return undefined;
+  const ids = readdirSync('labs', { withFileTypes: true }).filter((e) => e.isDirectory() && /^\d{2}-/.test(e.name)).map((e) => e.name).sort();
+  return ids.includes('01-anatomy') ? '01-anatomy' : ids[0];
+}
+
+const lighthouseRuns: LighthouseRun[] = [];
+
+async function lighthouseFigures(url: string, avoidPorts: number[], figures: Figure[]): Promise<Figure[]> {
+  if (process.env.BENCH_SKIP_LIGHTHOUSE === '1') {
+    figures.push({ name: 'Lighthouse', value: null, unit: '', detail: 'skipped (BENCH_SKIP_LIGHTHOUSE=1)' });
+    return [];
+  }
+  const lab = firstLab();
+  const pages: Array<[string, string]> = [['home', '#/'], ...(lab ? [[`lab ${lab}`, `#/lab/${lab}`] as [string, string]] : [])];
+  const runsFor = (ff: FormFactor) => Number(process.env.BENCH_LIGHTHOUSE_RUNS) || (ff === 'mobile' ? 3 : 1);
+  for (const formFactor of ['mobile', 'desktop'] as const) {
+    for (const [label, hash] of pages) {
+      const name = `Lighthouse ${label} (${formFactor})`;
+      const runs = runsFor(formFactor);
+      if (remainingMs() < runs * 25_000) {
+        figures.push({ name, value: null, unit: '', target: '≥ 95 / 100', met: null, detail: `skipped: the bench's ${BENCH_DEADLINE_MS / 1000} s time limit is near` });
+        continue;
+      }
+      try {
+        const r = await lighthouseMedian(url + hash, formFactor, runs, { avoidPorts });
+        lighthouseRuns.push(...r.runs);
+        const spread = (k: 'performance' | 'accessibility') => (runs > 1 ? `, runs ${r.runs.map((x) => x[k]).join('/')}` : '');
+        const last = r.runs[r.runs.length - 1]!;
+        const m = last.metrics;
+        figures.push({ name: `${name} performance`, value: r.performance, unit: 'score', target: '≥ 95', met: r.performance >= 95,
+          detail: `${hash}, median of ${runs}${spread('performance')}; FCP ${m['first-contentful-paint']}, LCP ${m['largest-contentful-paint']}, TBT ${m['total-blocking-time']}, CLS ${m['cumulative-layout-shift']}, SI ${m['speed-index']}; benchmark index ${r.runs.map((x) => x.benchmarkIndex).join('/')}` });
+        const failures = [...new Set(r.runs.flatMap((x) => x.accessibilityFailures))];
+        figures.push({ name: `${name} accessibility`, value: r.accessibility, unit: 'score', target: '100', met: r.accessibility === 100,
+          detail: `${hash}${spread('accessibility')}; ${failures.length ? `failing audits: ${failures.join(', ')}` : 'no failing audits'}` });
+      } catch (error) {
+        const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+        process.stderr.write(`bench: ${name}: ${message}\n`);
+        figures.push({ name, value: null, unit: '', target: '≥ 95 / 100', met: null, detail: `failed: ${message}` });
+      }
+    }
+  }
+  return []; // pushed into `figures` as they come, so a bench stopped at its time limit keeps them
+}
+
+/** Bundle sizes, then the browser and Lighthouse figures against the same build, pushed into `figures`. */
+async function pageFigures(figures: Figure[]): Promise<void> {
+  let measured: BuildMeasurement;
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    measured = await Promise.race([
+      buildAndMeasure({ keep: true }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('did not finish within 180 s')), 180_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    process.stderr.write(`bench: build failed: ${message}\n`);
+    figures.push({ name: 'production build', value: null, unit: '', target: 'app initial < 120 KB', met: null, detail: `failed: ${message}; no bundle, browser or Lighthouse figures` });
+    return;
+  }
+  builtDir = measured.outDir;
+  figures.push(...bundleFigures(measured));
+  const server = await serveStatic(measured.outDir);
+  try {
+    figures.push(...(await bounded('browser figures', 90_000, () => browserFigures(server.url), 'step p95 < 50 ms')));
+    figures.push(...(await bounded('Lighthouse', Math.max(30_000, remainingMs()), () => lighthouseFigures(server.url, [server.port], figures))));
+  } finally {
+    await server.close();
+    rmSync(measured.outDir, { recursive: true, force: true });
+  }
+}
+
+/** The temporary build folder, removed at the end (also when the bench stops at its time limit). */
+let builtDir: string | undefined;
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+function printTable(figures: Figure[]): void {
+  const status = (f: Figure) => (f.target === undefined ? '' : `${f.target} ${f.met === true ? 'yes' : f.met === false ? 'NO' : '?'}`);
+  const w = {
+    name: Math.max(...figures.map((f) => f.name.length)),
+    value: Math.max(5, ...figures.map((f) => (f.value === null ? 1 : String(f.value).length))),
+    unit: Math.max(4, ...figures.map((f) => f.unit.length)),
+    target: Math.max(10, ...figures.map((f) => status(f).length)),
+  };
+  const row = (a: string, b: string, c: string, d: string, e: string) => `${a.padEnd(w.name)}  ${b.padStart(w.value)} ${c.padEnd(w.unit)}  ${d.padEnd(w.target)}  ${e}\n`;
+  process.stdout.write(row('figure', 'value', 'unit', 'target met', 'detail'));
+  process.stdout.write(row('-'.repeat(w.name), '-'.repeat(w.value), '-'.repeat(w.unit), '-'.repeat(w.target), '------'));
+  for (const f of figures) process.stdout.write(row(f.name, f.value === null ? '—' : String(f.value), f.unit, status(f), f.detail));
+}
+
+const figures: Figure[] = [];
+
 async function main(): Promise<void> {
-  const figures: Figure[] = [];
-  figures.push(await flowsPerSecond());
-  figures.push(await tokenEndpointRate());
+  figures.push(...(await bounded('headless complete flows', 60_000, async () => [await flowsPerSecond()])));
+  figures.push(...(await bounded('token endpoint (pending polls)', 30_000, async () => [await tokenEndpointRate()])));
   for (const f of [
     suiteTime('model-based suite', /model.*\.test\.ts$/),
     suiteTime('property suites', /propert(y|ies).*\.test\.ts$/),
   ]) if (f) figures.push(f);
-  figures.push(...(await pageFigures()));
-
-  const width = Math.max(...figures.map((f) => f.name.length));
-  process.stdout.write(`Device Flow Lab benchmark (${new Date().toISOString()}, node ${process.version})\n\n`);
-  for (const f of figures) process.stdout.write(`${f.name.padEnd(width)}  ${String(f.value).padStart(9)} ${f.unit.padEnd(8)} ${f.detail}\n`);
-  if (!existsSync('bench')) mkdirSync('bench');
-  writeFileSync('bench/results.json', `${JSON.stringify({ at: new Date().toISOString(), node: process.version, figures }, null, 2)}\n`);
-  process.stdout.write('\nwritten to bench/results.json\n');
+  await pageFigures(figures);
 }
 
+/** Print the table and write bench/results.json from whatever `figures` holds. */
+function report(): void {
+  const elapsed = round((performance.now() - benchStart) / 1000);
+  const browser = lighthouseRuns[0]?.userAgent ?? 'n/a';
+  const load = loadavg().map((x) => round(x)).join(' ');
+  process.stdout.write(`Device Flow Lab benchmark (${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.join(' ')} at start, ${load} at end, ${elapsed} s)\n`);
+  process.stdout.write(`Lighthouse ${lighthouseRuns[0]?.lighthouseVersion ?? 'n/a'}, ${browser}\n\n`);
+  printTable(figures);
+  const targets = figures.filter((f) => f.target !== undefined).map((f) => ({ name: f.name, value: f.value, unit: f.unit, target: f.target, met: f.met }));
+  const missed = targets.filter((t) => t.met !== true);
+  process.stdout.write(`\n${targets.length - missed.length} of ${targets.length} targets met${missed.length ? `; not met: ${missed.map((t) => t.name).join('; ')}` : ''}\n`);
+  if (!existsSync('bench')) mkdirSync('bench');
+  writeFileSync('bench/results.json', `${JSON.stringify({
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadavg().map((x) => round(x)),
+    seconds: elapsed,
+    lighthouse: {
+      version: lighthouseRuns[0]?.lighthouseVersion,
+      browser,
+      formFactors: {
+        mobile: 'Lighthouse default: Moto G Power emulation, simulated throttling (150 ms RTT, 1.6 Mbit/s, 4x CPU slowdown)',
+        desktop: 'Lighthouse desktop preset: 1350x940, simulated throttling (40 ms RTT, 10 Mbit/s, no CPU slowdown)',
+      },
+      server: 'the production build served from loopback with gzip',
+      runs: lighthouseRuns.map(({ url, formFactor, performance: perf, accessibility, metrics, accessibilityFailures, benchmarkIndex, ms }) =>
+        ({ url: url.replace(/^http:\/\/[^/]+/, ''), formFactor, performance: perf, accessibility, metrics, accessibilityFailures, benchmarkIndex, ms })),
+    },
+    figures,
+    targets,
+  }, null, 2)}\n`);
+  process.stdout.write('written to bench/results.json\n');
+}
+
+// The time limit: report what there is and stop (a spawned suite run blocks until its own limit).
+const watchdog = setTimeout(() => {
+  figures.push({ name: 'bench time limit', value: null, unit: '', detail: `stopped after ${BENCH_HARD_LIMIT_MS / 1000} s; the figures after this point are missing` });
+  killLighthouseBrowsers();
+  abortBuilds();
+  report();
+  if (builtDir) rmSync(builtDir, { recursive: true, force: true });
+  process.exit(0);
+}, BENCH_HARD_LIMIT_MS);
+
 await main();
+clearTimeout(watchdog);
+report();
+// Nothing should be left running; do not wait on a stray handle (e.g. an abandoned timed-out part).
+process.exit(0);
