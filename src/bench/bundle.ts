@@ -26,11 +26,17 @@ import { gzipSync } from 'node:zlib';
 export const INITIAL_BUNDLE_BUDGET_BYTES = 120 * 1024;
 
 /**
- * Growth guard for every route's first load (app initial + the route's view): views load lazily, so growth there
- * does not show in app initial. Not the issue's target. Measured on 2026-11-22: largest 156.3 KiB (a lab,
- * `#/lab/<id>`; home 126.2, simulator 109.5), × 1.3 ≈ 205 KiB.
+ * A first visit: app initial + the route's view (+ the largest lab's own chunk for `#/lab/<id>`) ≤ 120 KiB, the
+ * issue's target applied to what a first visit really downloads. Measured on 2026-11-22 after the lab lists
+ * stopped shipping every lesson and the panels other than the wire log became lazy: a lab 115, the simulator
+ * 103, home 27, the embed docs 31 KiB (they were 156, 110, 126 and 130).
  */
-export const ROUTE_LOAD_BUDGET_BYTES = 205 * 1024;
+export const ROUTE_LOAD_BUDGET_BYTES = 120 * 1024;
+/**
+ * The instructor's page loads every lab complete (its gallery opens each failure at its showcase moment, a
+ * number that lives in the scenarios), so it gets a growth guard instead: 154.8 KiB measured, × 1.3 ≈ 200 KiB.
+ */
+export const INSTRUCTOR_LOAD_BUDGET_BYTES = 200 * 1024;
 
 /** Budget for embed.html's initial JS + CSS, gzipped. Measured 153.8 KiB (embed.js) on 2026-11-22, × 1.3 ≈ 200 KiB. */
 export const EMBED_PAGE_BUDGET_BYTES = 200 * 1024;
@@ -265,13 +271,21 @@ export function measureRouteLoads(outDir: string): RouteLoad[] {
   collect(key);
   const appFiles = staticClosure(manifest, [key]);
   const views = [...new Set([...appKeys].flatMap((k) => manifest[k]?.dynamicImports ?? []))].filter((k) => manifest[k] && !appKeys.has(k));
+  // One lab's lesson and scenario are their own chunk, which the lab page loads as it opens: count the largest.
+  const labChunks = Object.keys(manifest).filter((k) => LAB_CHUNK_NAME.test(manifest[k]!.name ?? ''));
   return views.map((view) => {
     const chunk = manifest[view]!;
     const name = chunk.name ?? basename(chunk.src ?? view).replace(/\.[^.]*$/, '');
-    const files = new Set([...appFiles, ...staticClosure(manifest, [view])]);
-    return { ...measureFiles(outDir, `${APP_HTML} + ${chunk.src ?? chunk.file}`, files), route: VIEW_ROUTES[name] ?? name, view: chunk.src ?? `${name} (${chunk.file})` };
+    const base = [...appFiles, ...staticClosure(manifest, [view])];
+    const candidates = name === 'LabPage' && labChunks.length ? labChunks.map((k) => [...base, ...staticClosure(manifest, [k])]) : [base];
+    const measured = candidates.map((files) => measureFiles(outDir, `${APP_HTML} + ${chunk.src ?? chunk.file}`, files));
+    const largest = measured.reduce((a, b) => (b.totalGzipBytes > a.totalGzipBytes ? b : a));
+    return { ...largest, route: VIEW_ROUTES[name] ?? name, view: chunk.src ?? `${name} (${chunk.file})` };
   });
 }
+
+/** A lab's own chunk (virtual:labs/lab/<id>), named after the lab. */
+const LAB_CHUNK_NAME = /^\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** device-flow-lab.js at the output root, or undefined when the build has none. */
 export function measureElement(outDir: string): ElementFile | undefined {

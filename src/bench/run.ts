@@ -30,7 +30,8 @@ import { createTestIdp } from '../sim/testing/idpFixture.ts';
 import { createWorld } from '../world/index.ts';
 import { SIMULATOR_ROUTE, clickToRenderLatency, launchChromium, serveStatic, timeToInteractiveTerminal } from './browserBench.ts';
 import {
-  ELEMENT_BUDGET_BYTES, ELEMENT_FILE, EMBED_HTML, EMBED_PAGE_BUDGET_BYTES, INITIAL_BUNDLE_BUDGET_BYTES, ROUTE_LOAD_BUDGET_BYTES,
+  ELEMENT_BUDGET_BYTES, ELEMENT_FILE, EMBED_HTML, EMBED_PAGE_BUDGET_BYTES, INITIAL_BUNDLE_BUDGET_BYTES, INSTRUCTOR_LOAD_BUDGET_BYTES,
+  ROUTE_LOAD_BUDGET_BYTES,
   abortBuilds, buildAndMeasure, type BuildMeasurement, type InitialBundle,
 } from './bundle.ts';
 import { killLighthouseBrowsers, lighthouseMedian, type FormFactor, type LighthouseRun } from './lighthouse.ts';
@@ -171,13 +172,16 @@ function bundleFigures(m: BuildMeasurement): Figure[] {
   const routes = [...m.routes].sort((a, b) => (routeOrder.indexOf(a.route) + 1 || 99) - (routeOrder.indexOf(b.route) + 1 || 99));
   for (const r of routes) {
     const extra = r.files.filter((f) => !m.app.files.some((a) => a.file === f.file)).map((f) => f.file).join(', ');
+    // The instructor's page loads every lab complete by design (see INSTRUCTOR_LOAD_BUDGET_BYTES): a growth guard, not the target.
+    const instructor = r.route === '#/instructor';
+    const budget = instructor ? INSTRUCTOR_LOAD_BUDGET_BYTES : ROUTE_LOAD_BUDGET_BYTES;
     figures.push({
       name: `first load ${r.route} JS+CSS (gzip)`,
       value: kib(r.totalGzipBytes),
       unit: 'KiB',
-      target: '< 120 KiB',
-      met: r.totalGzipBytes < INITIAL_BUNDLE_BUDGET_BYTES,
-      detail: `app initial + ${r.view} and its imports (${extra}); JS ${kib(r.jsGzipBytes)}, CSS ${kib(r.cssGzipBytes)}; 120 KB target applied to what the route downloads before it renders; budget test guard ${kib(ROUTE_LOAD_BUDGET_BYTES)} KiB`,
+      target: `≤ ${kib(budget)} KiB`,
+      met: r.totalGzipBytes <= budget,
+      detail: `app initial + ${r.view} and its imports (${extra}); JS ${kib(r.jsGzipBytes)}, CSS ${kib(r.cssGzipBytes)}; ${instructor ? 'every lab, complete: growth guard' : '120 KB target applied to what a first visit downloads'}; budget test`,
     });
   }
   if (m.embedPage) figures.push(...bundleRows('embed page initial', m.embedPage, { bytes: EMBED_PAGE_BUDGET_BYTES, note: `${EMBED_HTML}; budget test` }));

@@ -171,6 +171,13 @@ export interface Lab extends LabContent {
   scenario: LabScenario;
 }
 
+/** The frontmatter fields the lists of labs show. */
+export const SUMMARY_META_FIELDS = ['title', 'summary', 'level', 'minutes'] as const;
+/** What the lists of labs need: no lesson, no scenario, no hints (virtual:labs/summaries). */
+export interface LabSummary extends Pick<LabContent, 'id' | 'order'> {
+  meta: Pick<LabMeta, (typeof SUMMARY_META_FIELDS)[number]>;
+}
+
 /** What `scenario.ts` exports by default. Identity at runtime; the loader validates the result. */
 export function defineLab(scenario: LabScenario): LabScenario {
   return scenario;

@@ -2,3 +2,7 @@
 declare module 'virtual:labs' {
   export const labs: Array<import('./types.ts').Lab>;
 }
+declare module 'virtual:labs/summaries' {
+  export const labSummaries: Array<import('./types.ts').LabSummary>;
+  export const labLoaders: Record<string, () => Promise<{ default: import('./types.ts').Lab }>>;
+}

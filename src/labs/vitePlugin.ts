@@ -1,13 +1,19 @@
 /**
  * The labs Vite plugin (wired into vite.config.ts and vitest.config.ts). At build and test time it discovers
  * labs/<NN-slug>/, validates each index.md (loader.ts) and scenario.ts (validateScenario.ts), and serves the
- * result as the virtual module `virtual:labs`: the parsed content as plain data plus an import of each
- * scenario. The page therefore ships no YAML or Markdown parser, and a malformed lab fails the build or the
- * test run with the file and the field named. Adding a lab is adding a folder.
+ * result as virtual modules: the parsed content as plain data plus an import of each scenario. The page
+ * therefore ships no YAML or Markdown parser, and a malformed lab fails the build or the test run with the
+ * file and the field named. Adding a lab is adding a folder.
+ *
+ *   virtual:labs             every lab, complete (the tests, the instructor's gallery, the embeds)
+ *   virtual:labs/summaries   each lab's id, order and frontmatter, plus a loader per lab: the list pages ship
+ *                            the titles, not every lesson and scenario (a first visit loads one lab)
+ *   virtual:labs/lab/<id>    one lab, complete
  */
 import { join, resolve } from 'node:path';
 import { runnerImport, type Plugin } from 'vite';
 import { LabValidationError, loadLabs } from './loader.ts';
+import { SUMMARY_META_FIELDS } from './types.ts';
 import { validateScenario } from './validateScenario.ts';
 
 export const LABS_MODULE_ID = 'virtual:labs';
@@ -20,8 +26,11 @@ export interface LabsPluginOptions {
   dir?: string;
 }
 
-/** How the virtual module imports each lab's scenario (see resolveId). */
+/** How the virtual modules import each lab's scenario (see resolveId). */
 const SCENARIO_PREFIX = 'virtual:labs/scenario/';
+export const SUMMARIES_MODULE_ID = 'virtual:labs/summaries';
+const LAB_PREFIX = 'virtual:labs/lab/';
+const LAB_ID = /^\d{2}-[a-z0-9-]+$/;
 
 export function labsPlugin(options: LabsPluginOptions = {}): Plugin {
   let root = options.root ?? process.cwd();
@@ -51,30 +60,47 @@ export function labsPlugin(options: LabsPluginOptions = {}): Plugin {
       if (problems.length) throw new LabValidationError(problems);
     },
     resolveId(id) {
-      if (id === LABS_MODULE_ID) return RESOLVED_ID;
+      if (id === LABS_MODULE_ID || id === SUMMARIES_MODULE_ID) return `\0${id}`;
+      if (id.startsWith(LAB_PREFIX) && LAB_ID.test(id.slice(LAB_PREFIX.length))) return `\0${id}`;
       // Each lab's scenario, imported by the virtual module under a stable id and resolved here to its file:
       // an absolute path from resolveId works alike in the dev server, the build and the tests.
       if (id.startsWith(SCENARIO_PREFIX)) {
         const labId = id.slice(SCENARIO_PREFIX.length);
-        return /^\d{2}-[a-z0-9-]+$/.test(labId) ? join(labsDir(), labId, 'scenario.ts') : undefined;
+        return LAB_ID.test(labId) ? join(labsDir(), labId, 'scenario.ts') : undefined;
       }
       return undefined;
     },
     load(id) {
-      if (id !== RESOLVED_ID) return undefined;
+      if (!id.startsWith(`\0${LABS_MODULE_ID}`)) return undefined;
       const labs = loadLabs(labsDir(), root);
       // Watch the lab files themselves (a directory given to addWatchFile is treated as an import in dev).
       for (const lab of labs) {
         this.addWatchFile(join(labsDir(), lab.content.id, 'index.md'));
       }
-      const imports = labs.map((lab, i) => `import scenario${i} from ${JSON.stringify(`${SCENARIO_PREFIX}${lab.content.id}`)};`);
-      const entries = labs.map((lab, i) => `  { ...${JSON.stringify(lab.content)}, scenario: scenario${i} },`);
-      return `${imports.join('\n')}\n/** Every lab, validated at build time, in folder order. */\nexport const labs = [\n${entries.join('\n')}\n];\n`;
+      const ref = (labId: string) => JSON.stringify(`${LAB_PREFIX}${labId}`);
+      if (id === RESOLVED_ID) {
+        const imports = labs.map((lab, i) => `import lab${i} from ${ref(lab.content.id)};`);
+        return `${imports.join('\n')}\n/** Every lab, validated at build time, in folder order. */\nexport const labs = [${labs.map((_, i) => `lab${i}`).join(', ')}];\n`;
+      }
+      if (id === `\0${SUMMARIES_MODULE_ID}`) {
+        const summaries = labs.map((lab) => {
+          const meta = Object.fromEntries(SUMMARY_META_FIELDS.map((f) => [f, lab.content.meta[f]]));
+          return `  ${JSON.stringify({ id: lab.content.id, order: lab.content.order, meta })},`;
+        });
+        const loaders = labs.map((lab) => `  ${JSON.stringify(lab.content.id)}: () => import(${ref(lab.content.id)}),`);
+        return `/** Each lab's id, order and frontmatter, in folder order. */\nexport const labSummaries = [\n${summaries.join('\n')}\n];\n`
+          + `/** Each lab, complete, loaded on demand. */\nexport const labLoaders = {\n${loaders.join('\n')}\n};\n`;
+      }
+      const labId = id.slice(`\0${LAB_PREFIX}`.length);
+      const lab = labs.find((l) => l.content.id === labId);
+      if (!lab) return undefined;
+      return `import scenario from ${JSON.stringify(`${SCENARIO_PREFIX}${labId}`)};\nexport default { ...${JSON.stringify(lab.content)}, scenario };\n`;
     },
     handleHotUpdate(ctx) {
       if (!ctx.file.startsWith(labsDir()) || !ctx.file.endsWith('.md')) return undefined;
-      const mod = ctx.server.moduleGraph.getModuleById(RESOLVED_ID);
-      if (mod) ctx.server.moduleGraph.invalidateModule(mod);
+      for (const [id, mod] of ctx.server.moduleGraph.idToModuleMap) {
+        if (id.startsWith(`\0${LABS_MODULE_ID}`)) ctx.server.moduleGraph.invalidateModule(mod);
+      }
       ctx.server.ws.send({ type: 'full-reload' });
       return [];
     },

@@ -1,18 +1,25 @@
 /**
- * The labs as the UI lists them: the validated labs from `virtual:labs` (in folder order) and small lookups
- * over them and over saved progress.
+ * The labs as the UI lists them: each lab's id, order and frontmatter from `virtual:labs/summaries` (in folder
+ * order), small lookups over them and over saved progress, and `loadLab` for one complete lab (its lesson and
+ * scenario are their own chunk, so a list page does not ship every lab).
  */
-import { labs } from 'virtual:labs';
-import type { Lab, Level } from '../../labs/types.ts';
+import { labLoaders, labSummaries } from 'virtual:labs/summaries';
+import type { Lab, LabSummary, Level } from '../../labs/types.ts';
 import type { LabStatus, ProgressData } from '../progress.ts';
 
-export const LABS: readonly Lab[] = labs;
+export const LABS: readonly LabSummary[] = labSummaries;
 
-export function findLab(id: string | undefined): Lab | undefined {
+export function findLab(id: string | undefined): LabSummary | undefined {
   return LABS.find((l) => l.id === id);
 }
 
-export function nextLab(id: string): Lab | undefined {
+/** One complete lab; undefined when there is no lab with that id. */
+export async function loadLab(id: string | undefined): Promise<Lab | undefined> {
+  const load = id !== undefined && Object.hasOwn(labLoaders, id) ? labLoaders[id] : undefined;
+  return load ? (await load()).default : undefined;
+}
+
+export function nextLab(id: string): LabSummary | undefined {
   const i = LABS.findIndex((l) => l.id === id);
   return i === -1 ? undefined : LABS[i + 1];
 }
@@ -30,7 +37,7 @@ export function statusOf(data: ProgressData, id: string): LabStatus {
 }
 
 /** The lab to continue: the last one opened if still in progress, else the most recently touched one in progress. */
-export function continueLab(data: ProgressData): Lab | undefined {
+export function continueLab(data: ProgressData): LabSummary | undefined {
   const last = findLab(data.lastLab);
   if (last && statusOf(data, last.id) === 'in-progress') return last;
   const open = LABS.filter((l) => statusOf(data, l.id) === 'in-progress');
