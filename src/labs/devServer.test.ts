@@ -31,7 +31,20 @@ test('the dev server serves virtual:labs and each lab scenario it imports', asyn
   const res = await fetch(`${base}/@id/__x00__virtual:labs`);
   const code = await res.text();
   expect(res.status, code.slice(0, 300)).toBe(200);
-  const imports = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
-  expect(imports.length).toBeGreaterThanOrEqual(18);
-  for (const path of imports) expect((await fetch(`${base}${path}`)).status, path).toBe(200);
+  const importsOf = (text: string) => [...text.matchAll(/(?:from |import\()"([^"]+)"/g)].map((m) => m[1]!);
+  // virtual:labs imports each lab's module, which imports its scenario: both levels must be served.
+  const labModules = importsOf(code);
+  expect(labModules.length).toBeGreaterThanOrEqual(19);
+  for (const path of labModules) {
+    const lab = await fetch(`${base}${path}`);
+    const labCode = await lab.text();
+    expect(lab.status, path).toBe(200);
+    for (const scenario of importsOf(labCode)) expect((await fetch(`${base}${scenario}`)).status, scenario).toBe(200);
+  }
+  // The lists' module: titles only, and a loader per lab.
+  const summaries = await fetch(`${base}/@id/__x00__virtual:labs/summaries`);
+  const summariesCode = await summaries.text();
+  expect(summaries.status, summariesCode.slice(0, 300)).toBe(200);
+  expect(importsOf(summariesCode).length).toBe(labModules.length);
+  expect(summariesCode).not.toContain('"lesson"');
 }, 60_000);

@@ -111,6 +111,9 @@ export async function runStep(world: World, step: LabStep): Promise<void> {
         case 'brute-force-user-codes':
           await world.attack((a) => a.bruteForceUserCodes(step.attempts));
           return;
+        case 'enter-user-code':
+          await world.attack((a) => a.enterUserCode());
+          return;
       }
       return;
     case 'sign-out-everywhere': {

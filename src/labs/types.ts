@@ -129,6 +129,8 @@ export type LabStep =
   | { do: 'attack'; move: 'replay-access-token'; call?: { method: HttpMethod; path: string } }
   /** Guess user codes at the verification page, signed in as the attacker; a hit is approved with the attacker's account. */
   | { do: 'attack'; move: 'brute-force-user-codes'; attempts: number }
+  /** Session spying: enter the newest user code the attacker has seen (read places first), signed in as the attacker, and approve it. */
+  | { do: 'attack'; move: 'enter-user-code' }
   /** Device-code phishing: the attacker starts its own flow and sends the learner's person the link. */
   | { do: 'attack'; move: 'phish'; victim: VictimPolicy }
   /** In the learner's browser (signed in as `user`, default the world's user): "sign out everywhere" at the identity provider. */

@@ -212,3 +212,83 @@ describe('attacker.bruteForceUserCodes', () => {
     expect(strong.state()).toBe('expired');
   });
 });
+
+describe('attacker.readPlaces on a shared screen', () => {
+  test('the people watching a shared terminal read the live user code; an unshared terminal shows them nothing', async () => {
+    const shared = await createWorld({ host: { kind: 'laptop', screenShared: true } });
+    await shared.send({ type: 'user.login' });
+    const code = shared.idp.as.issuedSecrets().find((s) => s.kind === 'user_code')!;
+    const entry = shared.ledger().find((e) => e.kind === 'user_code')!;
+    expect(entry.places.map((p) => p.placeId)).toEqual(['terminal', 'screen-share', 'wire']);
+    expect(entry).toMatchObject({ exposedTo: ['people watching your screen'], atRisk: true });
+    const out = shared.attacker.readPlaces('people watching your screen');
+    expect(out).toMatchObject({ succeeded: true });
+    expect(out.detail).toMatch(/^as people watching your screen: found user code #[0-9a-f]{8} in screen share \(the terminal window\)$/);
+    expect(shared.attacker.loot.user_code).toEqual([code.value]);
+
+    const unshared = await createWorld();
+    await unshared.send({ type: 'user.login' });
+    expect(unshared.ledger().find((e) => e.kind === 'user_code')).toMatchObject({ exposedTo: [], atRisk: false });
+    expect(unshared.attacker.readPlaces('people watching your screen'))
+      .toMatchObject({ succeeded: false, detail: 'as people watching your screen: nothing secret is readable' });
+  });
+});
+
+describe('attacker.enterUserCode', () => {
+  const codeOnTerminal = (w: World) => /one-time code: (\S+)$/.exec(w.terminal()[0]!)![1]!;
+  /** Alice's own browser, on the page she reached (the learner's browser, not the attacker). */
+  async function inAlicesBrowser<T>(w: World, fn: () => Promise<T>): Promise<T> {
+    const out = await fn();
+    await w.settle();
+    return out;
+  }
+  /** Alice started a login and entered her code (she is reading the consent page); the spy has seen the code. */
+  async function aliceOnConsentPage(bindCodeToFirstSession: boolean): Promise<World> {
+    const w = await createWorld({ host: { kind: 'laptop', screenShared: true }, serverKnobs: { bindCodeToFirstSession } });
+    await w.send({ type: 'user.login' });
+    const page = await inAlicesBrowser(w, async () => {
+      await w.browser.signIn('alice');
+      return w.browser.enterCode(codeOnTerminal(w));
+    });
+    expect(page.status).toBe(200);
+    w.attacker.readPlaces('people watching your screen');
+    return w;
+  }
+
+  test('RFC8628-5.5-session-spying: without binding, the spy approves the code alice is deciding on; her CLI gets mallory\'s account and her Approve is refused', async () => {
+    const w = await aliceOnConsentPage(false);
+    const out = await w.attack((a) => a.enterUserCode());
+    expect(out).toMatchObject({ move: 'enter-user-code', succeeded: true });
+    expect(out.detail).toMatch(/^entered code [A-Z]{4}-[A-Z]{4} and approved it as mallory before its owner did: the device that asked gets mallory's account$/);
+    const alice = await inAlicesBrowser(w, () => w.browser.decide(codeOnTerminal(w), 'approve'));
+    expect(alice).toMatchObject({ status: 400, body: { error: 'user_code_already_used' } });
+    await w.runUntil(() => DONE.includes(w.state()));
+    await w.send({ type: 'user.whoami' });
+    expect(w.terminal().at(-1)).toBe('{"sub":"mallory"}');
+    expect(w.idp.as.audit.ofType('grant.approved')).toMatchObject([{ user: 'mallory', from: { ip: ADDRESSES.attacker }, device: { ip: ADDRESSES.cli } }]);
+    expect(w.idp.as.audit.ofType('user_code.rejected')).toEqual([]);
+  });
+
+  test('with binding (the default), the spy is refused and the refusal is audited with his account and address; alice approves and gets her own account', async () => {
+    const w = await aliceOnConsentPage(true);
+    const out = await w.attack((a) => a.enterUserCode());
+    expect(out).toMatchObject({ move: 'enter-user-code', succeeded: false });
+    expect(out.detail).toMatch(/^code [A-Z]{4}-[A-Z]{4} refused: That code has already been used\.$/);
+    const deviceCode = w.idp.as.issuedSecrets().find((s) => s.kind === 'device_code')!.value;
+    const [refusal] = w.idp.as.audit.ofType('user_code.rejected');
+    expect(refusal).toMatchObject({ user: 'mallory', from: { ip: ADDRESSES.attacker }, device: { ip: ADDRESSES.cli } });
+    expect(refusal!.detail).toMatch(/bound to the browser session that entered it first/);
+    expect(refusal!.refs).toHaveLength(1);
+    expect(JSON.stringify(refusal)).not.toContain(deviceCode);
+    expect(await inAlicesBrowser(w, () => w.browser.decide(codeOnTerminal(w), 'approve'))).toMatchObject({ status: 200 });
+    await w.runUntil(() => DONE.includes(w.state()));
+    await w.send({ type: 'user.whoami' });
+    expect(w.terminal().at(-1)).toBe('{"sub":"alice"}');
+  });
+
+  test('is blocked when the attacker has seen no code', async () => {
+    const w = await createWorld();
+    expect(await w.attack((a) => a.enterUserCode())).toMatchObject({ move: 'enter-user-code', succeeded: false, detail: 'no user code seen yet' });
+    expect(attackerRequests(w)).toEqual([]);
+  });
+});

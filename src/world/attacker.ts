@@ -1,7 +1,8 @@
 /**
  * The attacker: every move has a visible outcome (succeeded or blocked, and why). It reads whatever places
  * its position lets it read, replays what it found against the real server and API over the wire (from its
- * own address), polls with leaked device codes, phishes with its own device flow, and guesses user codes.
+ * own address), polls with leaked device codes, phishes with its own device flow, guesses user codes, and enters
+ * user codes it saw somewhere before their owner does.
  */
 import { DEVICE_CODE_GRANT_TYPE } from '../protocol/constants.ts';
 import { USER_CODE_ALPHABETS, formatUserCode, generateUserCode } from '../protocol/userCode.ts';
@@ -20,6 +21,7 @@ export type AttackMove =
   | 'poll-device-code'
   | 'phish'
   | 'brute-force-user-codes'
+  | 'enter-user-code'
   | 'replay-without-dpop-key';
 
 export interface AttackOutcome {
@@ -165,6 +167,24 @@ export class Attacker {
       return this.#record('phish', true, `the victim ${decided}; the attacker's terminal now holds the victim's tokens`);
     }
     return this.#record('phish', false, `the victim ${decided}, but the poll failed: ${String(body.error)}`);
+  }
+
+  /**
+   * Session spying (F19, RFC 8628 §5.5): enter a user code the attacker saw (over a shoulder, on a shared screen,
+   * in a log) at the verification page, signed in as the attacker, and approve it before the person who started
+   * the login does. The device that asked is then signed in to the attacker's account.
+   */
+  async enterUserCode(userCode = last(this.loot.user_code)): Promise<AttackOutcome> {
+    if (!userCode) return this.#record('enter-user-code', false, 'no user code seen yet');
+    const shown = formatUserCode(userCode, USER_CODE_ALPHABETS[this.d.serverKnobs().userCodeAlphabet]);
+    const b = this.d.browser;
+    if (!b.session) await b.signIn(this.d.attackerUser);
+    const entered = await b.enterCode(shown);
+    if (entered.status !== 200) return this.#record('enter-user-code', false, `code ${shown} refused: ${String(entered.body.message ?? entered.body.error)}`);
+    const decided = await b.decide(shown, 'approve');
+    if (decided.status !== 200) return this.#record('enter-user-code', false, `code ${shown} could not be approved: ${String(decided.body.message ?? decided.body.error)}`);
+    return this.#record('enter-user-code', true,
+      `entered code ${shown} and approved it as ${this.d.attackerUser} before its owner did: the device that asked gets ${this.d.attackerUser}'s account`);
   }
 
   /** Guess user codes at the verification page, signed in as the attacker (F18); a hit is approved with the attacker's own account. */

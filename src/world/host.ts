@@ -22,7 +22,9 @@ export type Reader =
   /** Whoever receives the support ticket. */
   | 'support staff'
   /** Any process of yours, and any app that reads the clipboard. */
-  | 'apps you run';
+  | 'apps you run'
+  /** Everyone in the call (or watching its recording) while the terminal is on a screen share. */
+  | 'people watching your screen';
 
 export type HostKind = 'laptop' | 'shared-host' | 'ci-runner';
 
@@ -60,6 +62,8 @@ export interface HostOptions {
   keyringAvailable?: boolean;
   /** The CLI's executable name (branding; the world sets it from its names). */
   cliName?: string;
+  /** The terminal is on a screen share (a team call, a recorded demo): everything on it is seen by the people watching. */
+  screenShared?: boolean;
 }
 
 /** Where a CLI called `cli` leaves things on its host. Lab objectives read these instead of spelling out paths. */
@@ -93,6 +97,8 @@ export class Host implements StorageHost {
   readonly user: string;
   readonly otherUsers: string[];
   keyringAvailable: boolean;
+  /** The terminal window is shared with an audience (see `HostOptions.screenShared`). */
+  readonly screenShared: boolean;
   readonly cliName: string;
   /** Where the CLI leaves things here (named after `cliName`). */
   readonly paths: HostPaths;
@@ -113,6 +119,7 @@ export class Host implements StorageHost {
     this.user = opts.user ?? 'alice';
     this.otherUsers = opts.otherUsers ?? (this.kind === 'laptop' ? [] : ['bob', 'eve']);
     this.keyringAvailable = opts.keyringAvailable ?? this.kind === 'laptop';
+    this.screenShared = opts.screenShared ?? false;
     this.cliName = opts.cliName ?? CLI_NAME;
     this.paths = hostPaths(this.cliName);
   }

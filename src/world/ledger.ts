@@ -43,7 +43,7 @@ export interface LedgerEntry {
 }
 
 /** Readers whose access makes a usable secret a live risk (root is the machine's owner; see the shared-host lab). */
-const RISKY_READERS: readonly Reader[] = ['other local users', 'CI log readers', 'support staff', 'apps you run', 'root'];
+const RISKY_READERS: readonly Reader[] = ['other local users', 'CI log readers', 'support staff', 'apps you run', 'root', 'people watching your screen'];
 
 export interface LedgerSources {
   host: Host;
@@ -68,6 +68,8 @@ export function placesOf({ host, wire, extra = [] }: LedgerSources): Place[] {
     { id: 'clipboard', label: 'clipboard', readers: ['you', 'apps you run'], entries: host.clipboard ? [host.clipboard] : [] },
     { id: 'ci-log', label: 'CI job log', readers: ['CI log readers'], entries: host.ciJobLog },
     { id: 'support', label: 'support ticket', readers: ['support staff'], entries: host.supportTicket },
+    // A shared terminal shows the people watching everything it shows you (RFC 8628 §5.5).
+    ...(host.screenShared ? [{ id: 'screen-share', label: 'screen share (the terminal window)', readers: ['people watching your screen' as const], entries: host.scrollback }] : []),
     { id: 'wire', label: 'network (TLS-protected)', readers: [],
       entries: wire.flatMap((e) => [
         { at: e.startedAt, text: `${e.request.url}\n${e.request.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n${e.request.body}` },

@@ -169,6 +169,11 @@ function enterCode(core: ServerCore, request: Request, input: string | undefined
   if (rec.expiresAt <= now) return wrong('expired_user_code');
   if (rec.status !== 'pending') return fail('user_code_already_used', 400);
   if (core.knobs.bindCodeToFirstSession && rec.boundSessionId && rec.boundSessionId !== session.id) {
+    // Someone else is entering a code that a person is already deciding on (RFC 8628 §5.5): refuse, and keep a
+    // trace of who tried, from where, so the attempt is visible in the audit trail.
+    core.audit.record({ at: now, type: 'user_code.rejected', clientId: rec.clientId, user: session.userId, from, device: rec.device,
+      detail: 'refused: the code is bound to the browser session that entered it first (session spying, RFC 8628 §5.5)',
+      refs: [fingerprint(rec.deviceCode)] });
     return fail('user_code_already_used', 400);
   }
   rec.boundSessionId ??= session.id;
