@@ -41,8 +41,12 @@ test('custom element: the sandbox on a plain host page with a strict CSP, loaded
   await expect.poll(() => ofType(page, 'ready')).toEqual([
     { source: 'device-flow-lab', version: 1, type: 'ready', lab: null, mode: 'full', theme: 'auto' },
   ]);
-  // The host page's own content is intact around it, and its URL is not the lab's to change.
+  // The host page's own content is intact around it, untouched by the lab's styles, and its URL is not the
+  // lab's to change.
   await expect(page.getByText('Team docs before the lab.')).toBeVisible();
+  await expect(page.getByText('Team docs before the lab.')).toHaveCSS('font-family', 'serif');
+  expect(await page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).paddingTop, document.adoptedStyleSheets.length]))
+    .toEqual(['rgba(0, 0, 0, 0)', '16px', 0]);
   await expect(page.getByText('Team docs after the lab.')).toBeVisible();
 
   // A guest in the page: loading it neither takes the focus nor scrolls the host page.
