@@ -37,7 +37,7 @@ import type { FetchFn } from './http.ts';
 import { cliMachine } from './machine.ts';
 import { statePath } from './testing/harness.ts';
 import { MemoryStorageHost } from './testing/memory-storage.ts';
-import type { CliEmitted, CliInput } from './types.ts';
+import { EARLY_REFRESH_MAX_FRACTION, refreshDueAt, type CliEmitted, type CliInput } from './types.ts';
 
 const CLI_CLIENT_ID = 'acme-cli';
 const API_CLIENT_ID = 'acme-api';
@@ -421,13 +421,16 @@ describe('the CLI machine against oidc-provider v9', () => {
       expect(output()).toContain(JSON.stringify({ sub: USER, scope: API_SCOPES }));
       expect(tokenRequests('refresh_token')).toHaveLength(0);
 
-      // --- Past the access token's lifetime, whoami refreshes first: rotation gives a new refresh token.
-      // The CLI's expiresAt (receipt + expires_in) is never earlier than oidc-provider's own expiry (issue time in
-      // whole seconds + TTL), so once it has passed both sides agree the token is dead and the CLI refreshes
-      // before calling. (Just before it, the API could already refuse the token; the CLI would then refresh
-      // after the 401 instead, RFC 6750 §3.1, which other tests cover.)
-      await until('the access token to expire', () => Date.now() > first.expiresAt! + 100, (ACCESS_TOKEN_TTL_S + 1) * 1000);
+      // --- Early refresh: once the access token expires within the margin, whoami refreshes first; rotation gives
+      // a new refresh token. The CLI's expiresAt (receipt + expires_in) is never earlier than oidc-provider's own
+      // expiry (issue time in whole seconds + TTL), and can be later: the last moments are not safe to spend.
+      // The margin is EARLY_REFRESH_MARGIN_S (30 s) but at most a tenth of the lifetime: 300 ms for this 3 s token.
+      const due = refreshDueAt(first)!;
+      expect(due).toBe(first.expiresAt! - ACCESS_TOKEN_TTL_S * 1000 * EARLY_REFRESH_MAX_FRACTION);
+      await until('the early-refresh margin', () => Date.now() >= due + 20, (ACCESS_TOKEN_TTL_S + 1) * 1000);
       const tRefresh = Date.now();
+      // Still before the CLI's own expiry: without the margin it would have sent the old token.
+      expect(tRefresh).toBeLessThan(first.expiresAt!);
       actor.send({ type: 'user.whoami' });
       await until('the second API call', () => apiLog.length === 2 && state() === 'authenticated.ready');
       const refreshMs = Date.now() - tRefresh;
@@ -445,6 +448,7 @@ describe('the CLI machine against oidc-provider v9', () => {
       expect(stored()).toEqual([second]);
       // The refresh came before the call, which went out once, with the new token: no 401 round trip.
       expect(refreshes[0]!.at).toBeLessThan(apiLog[1]!.at);
+      expect(apiLog.map((a) => a.status)).toEqual([200, 200]);
       expect(apiLog[1]).toMatchObject({ status: 200, token: second.accessToken });
 
       // --- Logout: revoke the refresh token, then the access token (RFC 7009), then clear the store.

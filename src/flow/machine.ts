@@ -29,9 +29,12 @@ const discoveryInput = ({ context, self }: { context: CliContext; self: AnyActor
 /** Every terminal outcome offers a new login, and only on the user's word (RFC 8628 §3.5). */
 const startLogin = { 'user.login': { target: '#cli.signingIn', actions: 'beginLogin' } } as const;
 
-/** An API command: refresh first when the clock says the access token expired (or log in again without a refresh token). */
+/**
+ * An API command: refresh first when the access token expires within the early-refresh margin (types.ts
+ * `refreshDueAt`) or already has; without a refresh token, use it until it has expired, then log in again.
+ */
 const startCall = [
-  { guard: and(['isAccessTokenExpired', 'hasRefreshToken']), target: '#cli.authenticated.refreshing', actions: 'queueCall' },
+  { guard: and(['isRefreshDue', 'hasRefreshToken']), target: '#cli.authenticated.refreshing', actions: 'queueCall' },
   { guard: 'isAccessTokenExpired', target: '#cli.reauthRequired', actions: 'reportSessionOver' },
   { target: '#cli.authenticated.callingApi', actions: 'queueCall' },
 ] as const;
@@ -349,7 +352,11 @@ export const cliMachine = cliSetup.createMachine({
       },
     },
 
-    /** RFC 7009: revoke the refresh token, then the access token, then clear the store. */
+    /**
+     * RFC 7009: revoke the refresh token, then the access token, then clear the store. A 503 or a network failure
+     * is retried (Retry-After); when the retries run out the store is cleared all the same, and the person is told
+     * which tokens may still be valid at the server and how to revoke them there.
+     */
     loggingOut: {
       initial: 'locating',
       states: {
@@ -360,10 +367,10 @@ export const cliMachine = cliSetup.createMachine({
             src: 'discoverMetadata',
             input: discoveryInput,
             onDone: { target: 'planning', actions: assign({ metadata: ({ event }) => event.output }) },
-            // Without the endpoint nothing can be revoked: keep the credentials and say so (RFC 7009 §2.2.1 spirit).
-            onError: { target: '#cli.authenticated.ready', actions: 'reportLogoutIncomplete' },
+            // Without the endpoint nothing can be revoked: delete the local copy anyway and say what may still work.
+            onError: { target: 'clearing', actions: 'abandonRevocations' },
           },
-          after: { requestTimeout: { target: '#cli.authenticated.ready', actions: 'reportLogoutIncomplete' } },
+          after: { requestTimeout: { target: 'clearing', actions: 'abandonRevocations' } },
         },
         planning: { entry: ['planRevocations', 'warnNoRevocation'], always: 'next' },
         next: { always: [{ guard: 'hasRevocationsQueued', target: 'revoking' }, { target: 'clearing' }] },
@@ -381,14 +388,14 @@ export const cliMachine = cliSetup.createMachine({
             onDone: { target: 'revoked', actions: assign({ lastRevocation: ({ event }) => event.output }) },
             onError: [
               { guard: and(['isNetworkFailure', 'hasRevocationRetriesLeft']), target: 'waitingToRetry', actions: 'scheduleRevocationRetry' },
-              // The revocation actor only fails on the network; whatever else might fail, the tokens still exist.
-              { target: '#cli.authenticated.ready', actions: 'reportLogoutIncomplete' },
+              // The revocation actor only fails on the network: the tokens may still exist; say so, delete locally.
+              { target: 'clearing', actions: 'abandonRevocations' },
             ],
           },
           after: {
             requestTimeout: [
               { guard: 'hasRevocationRetriesLeft', target: 'waitingToRetry', actions: 'scheduleRevocationRetry' },
-              { target: '#cli.authenticated.ready', actions: 'reportLogoutIncomplete' },
+              { target: 'clearing', actions: 'abandonRevocations' },
             ],
           },
         },
@@ -396,8 +403,9 @@ export const cliMachine = cliSetup.createMachine({
           always: [
             { guard: 'revocationAccepted', target: 'next', actions: 'dequeueRevocation' },
             { guard: and(['revocationRetryable', 'hasRevocationRetriesLeft']), target: 'waitingToRetry', actions: 'scheduleRevocationRetry' },
-            // RFC 7009 §2.2.1: on 503 the token must be assumed to still exist: keep it.
-            { guard: 'revocationRetryable', target: '#cli.authenticated.ready', actions: 'reportLogoutIncomplete' },
+            // RFC 7009 §2.2.1: after a 503 the token must be assumed to still exist at the server. The local copy is
+            // deleted anyway (§2.2: the client cannot know; logging out is the person's intent), and they are told.
+            { guard: 'revocationRetryable', target: 'clearing', actions: 'abandonRevocations' },
             { target: 'next', actions: ['reportRevocationRefused', 'dequeueRevocation'] },
           ],
         },
@@ -424,7 +432,7 @@ export const cliMachine = cliSetup.createMachine({
       },
     },
     loggedOut: {
-      entry: emit(line('success', '✓ Logged out.')),
+      entry: 'reportLoggedOut',
       on: startLogin,
     },
 

@@ -19,6 +19,11 @@ export interface TokenRecord {
   scope: string;
   /** World-clock milliseconds when the access token expires, from `expires_in` (never the JWT `exp`). */
   expiresAt?: number;
+  /**
+   * World-clock milliseconds when the token response arrived: with `expiresAt` it gives the lifetime, which
+   * bounds the early-refresh margin (see `refreshDueAt`). Absent in records written before it existed.
+   */
+  receivedAt?: number;
 }
 
 /** Where a store keeps its record. */

@@ -144,3 +144,57 @@ test('RFC8628-3.5-slowdown: the interval after any run of slow_downs is 5 s per 
     { numRuns: 40 },
   );
 });
+
+type RevokeAnswer = '200' | '503' | '400' | 'network' | 'hang';
+const revokeReply = (a: RevokeAnswer): Reply =>
+  a === '200' ? { status: 200 }
+    : a === '503' ? { status: 503, json: { error: 'temporarily_unavailable' } }
+      : a === '400' ? replies.error('unsupported_token_type')
+        : a === 'network' ? replies.networkError()
+          : replies.hang();
+
+test('logout always ends logged out with the store empty; "✓ Logged out." only when the server confirmed or refused every token (RFC 7009 §2.2)', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.constantFrom<RevokeAnswer>('200', '503', '400', 'network', 'hang'), { maxLength: 10 }), async (script) => {
+      const cli = await startCli();
+      cli.server.on('poll', replies.tokens());
+      await cli.login();
+      cli.server.on('revoke', ...script.map(revokeReply));
+      await cli.send({ type: 'user.logout' });
+      await cli.advance(HOUR);
+      expect(cli.state()).toBe('loggedOut');
+      expect([...cli.storage.slots.values()]).toEqual([]);
+      expect(cli.context.session).toBeUndefined();
+      // Every revocation either got an answer other than 503, or logout said which tokens may still be valid.
+      const revokes = cli.server.of('revoke');
+      const settled = new Set(revokes.filter((e) => e.status !== undefined && e.status !== 503).map((e) => e.form.token_type_hint));
+      const out = cli.output();
+      const confirmedAll = settled.has('refresh_token') && settled.has('access_token');
+      expect(out.includes('✓ Logged out.')).toBe(confirmedAll);
+      expect(out.some((l) => l.startsWith('✗ Logout incomplete:'))).toBe(!confirmedAll);
+      for (const secret of cli.server.secrets) for (const text of out) expect(text).not.toContain(secret);
+      // Never a revocation after the logout finished, and never more than 4 attempts per token.
+      for (const hint of ['refresh_token', 'access_token']) expect(revokes.filter((e) => e.form.token_type_hint === hint).length).toBeLessThanOrEqual(4);
+      cli.stop();
+    }),
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? 60) },
+  );
+});
+
+test('early refresh: for any lifetime and call time, a call refreshes first exactly when the token expires within min(30 s, lifetime / 10)', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 7200 }), fc.double({ min: 0, max: 1, noNaN: true }), async (lifetimeS, at) => {
+      const cli = await startCli({ server: { accessTokenTtlS: lifetimeS } });
+      cli.server.on('poll', replies.tokens());
+      await cli.login();
+      const callAt = Math.floor(at * lifetimeS * 1000);
+      await cli.advance(callAt);
+      await cli.send({ type: 'user.whoami' });
+      const marginMs = Math.min(30_000, Math.floor(lifetimeS * 1000 / 10));
+      const kinds = cli.server.exchanges.filter((e) => e.kind === 'api' || e.kind === 'refresh').map((e) => `${e.kind} ${e.status}`);
+      expect(kinds).toEqual(callAt >= lifetimeS * 1000 - marginMs ? ['refresh 200', 'api 200'] : ['api 200']);
+      cli.stop();
+    }),
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? 60) },
+  );
+});

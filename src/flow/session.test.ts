@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { base64url } from '../protocol/random.ts';
 import { REFRESH_TOKEN_GRANT_TYPE } from '../protocol/constants.ts';
 import { storagePlan } from './storage.ts';
+import { EARLY_REFRESH_MARGIN_S } from './types.ts';
 import { replies, type Reply } from './testing/fake-server.ts';
 import { startCli, type HarnessOptions } from './testing/harness.ts';
 
@@ -73,7 +74,7 @@ describe('token response', () => {
   test('RFC6749-5.1-ignore-unknown: GitHub\'s refresh_token_expires_in and other unknown members are ignored', async () => {
     const cli = await loggedIn({}, replies.tokens({ refresh_token_expires_in: 15_897_600, id_token: undefined, foo: { bar: 1 } }));
     expect(cli.state()).toBe('authenticated.ready');
-    expect(Object.keys(cli.storage.get(keychain)!).sort()).toEqual(['accessToken', 'clientId', 'expiresAt', 'issuer', 'refreshToken', 'scope', 'tokenType']);
+    expect(Object.keys(cli.storage.get(keychain)!).sort()).toEqual(['accessToken', 'clientId', 'expiresAt', 'issuer', 'receivedAt', 'refreshToken', 'scope', 'tokenType']);
   });
 
   test.each([
@@ -186,12 +187,40 @@ describe('API calls', () => {
 
   test('an expired access token is refreshed before the call (the clock says so, no 401 needed)', async () => {
     const cli = await loggedIn();
-    await cli.advance(899_000);
+    await cli.advance(60_000);
     await cli.send({ type: 'user.whoami' });
     expect(cli.server.of('refresh')).toHaveLength(0);
-    await cli.advance(1_000);
+    await cli.advance(840_000);
     await cli.send({ type: 'user.whoami' });
     expect(cli.server.exchanges.slice(-2).map((e) => `${e.kind} ${e.status}`)).toEqual(['refresh 200', 'api 200']);
+  });
+
+  test('early refresh needs a refresh token: without one, a token inside the margin is still used until it expires', async () => {
+    const cli = await loggedIn({ server: { issueRefreshTokens: false } });
+    await cli.advance(899_999);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.server.exchanges.slice(-1).map((e) => `${e.kind} ${e.status}`)).toEqual(['api 200']);
+    await cli.advance(1);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.state()).toBe('reauthRequired');
+    expect(cli.server.of('api')).toHaveLength(1);
+  });
+
+  test('early refresh: a stored record without receivedAt (written before it existed) refreshes at expiry, not earlier', async () => {
+    const first = await loggedIn();
+    const rec = first.storage.get(keychain)!;
+    const { receivedAt: _dropped, ...legacy } = rec;
+    await first.storage.open(keychain).save(legacy);
+    const cli = await startCli({ storage: first.storage, clock: first.clock });
+    cli.server.liveAccess.set(rec.accessToken, 'profile projects:read');
+    cli.server.liveRefresh.set(rec.refreshToken!, 'profile projects:read');
+    await cli.advance(rec.expiresAt! - 1 - cli.clock.now());
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.exchanges.filter((e) => e.kind === 'api' || e.kind === 'refresh').map((e) => `${e.kind} ${e.status}`)).toEqual(['api 200']);
+    await cli.advance(1);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.exchanges.filter((e) => e.kind === 'api' || e.kind === 'refresh').map((e) => `${e.kind} ${e.status}`)).toEqual(['api 200', 'refresh 200', 'api 200']);
   });
 
   test('RFC6749-5.1-expires_in: without expires_in the expiry is unknown; the CLI refreshes on a 401 invalid_token', async () => {
@@ -266,6 +295,44 @@ describe('refresh', () => {
     expect(cli.server.of('api')).toHaveLength(0);
   });
 
+  test('early refresh: a call once the access token expires within the margin refreshes first (no 401 on the wire)', async () => {
+    const cli = await loggedIn();
+    const expiresAt = cli.storage.get(keychain)!.expiresAt!;
+    // 900 s token: the margin is EARLY_REFRESH_MARGIN_S (30 s), well under a tenth of its lifetime.
+    await cli.advance(expiresAt - EARLY_REFRESH_MARGIN_S * 1000 - cli.clock.now());
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.exchanges.slice(-2).map((e) => `${e.kind} ${e.status}`)).toEqual(['refresh 200', 'api 200']);
+    expect(cli.server.of('api').map((e) => e.headers.authorization)).toEqual([`Bearer ${cli.server.accessTokens[1]}`]);
+    expect(cli.clock.now()).toBeLessThan(expiresAt);
+  });
+
+  test('early refresh: a call well before the margin does not refresh', async () => {
+    const cli = await loggedIn();
+    const expiresAt = cli.storage.get(keychain)!.expiresAt!;
+    await cli.advance(60_000);
+    await cli.send({ type: 'user.whoami' });
+    await cli.advance(expiresAt - EARLY_REFRESH_MARGIN_S * 1000 - 1 - cli.clock.now());
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.exchanges.filter((e) => e.kind !== 'metadata' && e.kind !== 'device' && e.kind !== 'poll').map((e) => `${e.kind} ${e.status}`))
+      .toEqual(['api 200', 'api 200']);
+  });
+
+  test('early refresh: the margin is at most a tenth of the lifetime, so a 60 s token is not refreshed on every call', async () => {
+    const cli = await loggedIn({ server: { accessTokenTtlS: 60 } });
+    const t0 = cli.clock.now();
+    await cli.advance(53_999);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('refresh')).toHaveLength(0);
+    await cli.advance(1);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('refresh')).toHaveLength(1);
+    expect(cli.storage.get(keychain)?.expiresAt).toBe(t0 + 54_000 + 60_000);
+    await cli.advance(1_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('refresh')).toHaveLength(1);
+    expect(cli.server.of('api').map((e) => e.status)).toEqual([200, 200, 200]);
+  });
+
   test('a refresh that meets a 503 keeps the session (the refresh token may still be good)', async () => {
     const cli = await loggedIn();
     cli.server.on('refresh', replies.error('temporarily_unavailable', 503));
@@ -334,16 +401,69 @@ describe('logout', () => {
     expect(cli.state()).toBe('loggedOut');
   });
 
-  test('RFC7009-2.2.1-503: after three 503s logout gives up and keeps the credentials', async () => {
+  test('RFC7009-2.2.1-503: when the access token\'s revocation keeps getting 503, logout still deletes the local credentials and says the token may still be valid', async () => {
+    const cli = await loggedIn();
+    const busy = { status: 503, json: { error: 'temporarily_unavailable' } };
+    cli.server.on('revoke', { status: 200 }, busy, busy, busy, busy);
+    await cli.send({ type: 'user.logout' });
+    await cli.advance(HOUR);
+    expect(cli.server.of('revoke').map((e) => [e.form.token_type_hint, e.status])).toEqual([
+      ['refresh_token', 200], ['access_token', 503], ['access_token', 503], ['access_token', 503], ['access_token', 503],
+    ]);
+    // RFC 7009 §2.2: the client cannot know; deleting the local copy is what the person asked for.
+    expect(cli.state()).toBe('loggedOut');
+    expect(cli.storage.get(keychain)).toBeUndefined();
+    expect(cli.events('cli.store').at(-1)).toEqual(expect.objectContaining({ action: 'clear', target: keychain }));
+    expect(cli.context.session).toBeUndefined();
+    const out = cli.output();
+    expect(out).not.toContain('✓ Logged out.');
+    expect(out.slice(-3)).toEqual([
+      '✓ Logged out on this machine: the stored credentials are deleted.',
+      '✗ Logout incomplete: the server did not confirm revoking the access token (HTTP 503), so it may still be valid at the server until it expires (in about 15 min).',
+      'To revoke it now, sign out everywhere (or remove the access you gave acme) at your identity provider, https://auth.acme.test.',
+    ]);
+    for (const secret of cli.server.secrets) for (const text of out) expect(text).not.toContain(secret);
+    // The next command does not use (or refresh with) anything: the person is simply logged out.
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.output().at(-1)).toBe('Not logged in. Run `acme login` first.');
+    expect(cli.server.exchanges.filter((e) => e.kind === 'api' || e.kind === 'refresh')).toEqual([]);
+  });
+
+  test('RFC7009-2.2.1-503: when the refresh token\'s revocation gives up, the rest is not tried, both are named and the local copy is deleted', async () => {
     const cli = await loggedIn();
     const busy = { status: 503, json: { error: 'temporarily_unavailable' } };
     cli.server.on('revoke', busy, busy, busy, busy);
     await cli.send({ type: 'user.logout' });
     await cli.advance(HOUR);
-    expect(cli.server.of('revoke')).toHaveLength(4);
+    expect(cli.server.of('revoke').map((e) => e.form.token_type_hint)).toEqual(['refresh_token', 'refresh_token', 'refresh_token', 'refresh_token']);
+    expect(cli.state()).toBe('loggedOut');
+    expect(cli.storage.get(keychain)).toBeUndefined();
+    expect(cli.output().slice(-2)).toEqual([
+      '✗ Logout incomplete: the server did not confirm revoking the refresh token and the access token (HTTP 503), so they may still be valid at the server: the refresh token until it expires or is revoked, the access token until it expires (in about 15 min).',
+      'To revoke them now, sign out everywhere (or remove the access you gave acme) at your identity provider, https://auth.acme.test.',
+    ]);
+  });
+
+  test('logout whose revocation meets only network errors deletes the local credentials and names both tokens', async () => {
+    const cli = await loggedIn();
+    cli.server.on('revoke', 'network-error', 'network-error', 'network-error', 'network-error');
+    await cli.send({ type: 'user.logout' });
+    await cli.advance(HOUR);
+    expect(cli.state()).toBe('loggedOut');
+    expect(cli.storage.get(keychain)).toBeUndefined();
+    expect(cli.output().at(-2)).toMatch(/^✗ Logout incomplete: the server did not confirm revoking the refresh token and the access token \(/);
+  });
+
+  test('logout that cannot even discover the revocation endpoint deletes the local credentials and says so', async () => {
+    const first = await loggedIn();
+    const cli = await startCli({ storage: first.storage, clock: first.clock });
     expect(cli.state()).toBe('authenticated.ready');
-    expect(cli.storage.get(keychain)?.accessToken).toBe(cli.server.accessTokens[0]);
-    expect(cli.output().at(-1)).toBe('✗ Could not reach the server to revoke the session; credentials were kept. Try `logout` again later.');
+    cli.server.on('metadata', 'network-error');
+    await cli.send({ type: 'user.logout' });
+    await cli.advance(HOUR);
+    expect(cli.state()).toBe('loggedOut');
+    expect(first.storage.get(keychain)).toBeUndefined();
+    expect(cli.output().at(-2)).toMatch(/^✗ Logout incomplete: the server did not confirm revoking the refresh token and the access token \(could not read the server's metadata/);
   });
 
   test('a revocation refused with 400 unsupported_token_type is reported and logout continues', async () => {

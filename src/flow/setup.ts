@@ -4,7 +4,7 @@
  * state chart that refers to them.
  */
 import { assign, emit, enqueueActions, setup, type AnyActorRef } from 'xstate';
-import { OAuthResponseError, assertSecureUrl } from '../protocol/client.ts';
+import { OAuthResponseError, assertSecureUrl, type TokenTypeHint } from '../protocol/client.ts';
 import {
   callApi,
   clearSession,
@@ -23,12 +23,13 @@ import { subprocessLaunch } from './delivery.ts';
 import { NetworkError } from './http.ts';
 import { intervalAfterSlowDown, intervalAfterTimeout } from './interval.ts';
 import { SCOPES } from './knobs.ts';
-import { describeOAuthError, instructions, line, loginAgainHint } from './messages.ts';
+import { describeOAuthError, instructions, line, loginAgainHint, logoutIncompleteLines } from './messages.ts';
 import type { TokenRecord } from './ports.ts';
 import { storagePlan } from './storage.ts';
 import {
   DEFAULT_REVOCATION_RETRY_S,
   MAX_REVOCATION_ATTEMPTS,
+  refreshDueAt,
   type CliContext,
   type CliEmitted,
   type CliEvent,
@@ -60,6 +61,12 @@ export function explain(err: unknown): string {
   if (err instanceof OAuthResponseError) return describeOAuthError(err.detail);
   return err instanceof Error ? err.message : String(err);
 }
+
+/** `expiresAt` from `expires_in` (RFC 6749 §5.1), and when the response arrived (bounds the early-refresh margin). */
+const lifetimeOf = (context: CliContext, expiresInS: number) => {
+  const now = context.clock.now();
+  return { expiresAt: now + expiresInS * 1000, receivedAt: now };
+};
 
 export const needsRecord = (context: CliContext): TokenRecord => {
   if (!context.session) throw new Error('CLI machine: no session in this state');
@@ -118,6 +125,11 @@ export const cliSetup = setup({
     isExpired: ({ context }) => context.lastPoll?.kind === 'expired',
     keepsPollingAfterDenialOrExpiry: ({ context }) => !context.knobs.stopOnDenialOrExpiry,
     isAccessTokenExpired: ({ context }) => context.session?.expiresAt !== undefined && context.clock.now() >= context.session.expiresAt,
+    /** Early refresh: the access token expires within the margin (types.ts `refreshDueAt`), or already has. */
+    isRefreshDue: ({ context }) => {
+      const due = context.session && refreshDueAt(context.session);
+      return due !== undefined && context.clock.now() >= due;
+    },
     hasRefreshToken: ({ context }) => context.knobs.refreshTokens !== 'off' && context.session?.refreshToken !== undefined,
     hasPendingCall: ({ context }) => context.pendingCall !== undefined,
     isFirstAttempt: ({ context }) => context.pendingCall?.retried === false,
@@ -175,7 +187,7 @@ export const cliSetup = setup({
         tokenType: t.token_type,
         scope: t.scope ?? context.requestedScopes.join(' '),
       };
-      if (t.expires_in !== undefined) record.expiresAt = context.clock.now() + t.expires_in * 1000;
+      if (t.expires_in !== undefined) Object.assign(record, lifetimeOf(context, t.expires_in));
       if (t.refresh_token !== undefined && context.knobs.refreshTokens !== 'off') record.refreshToken = t.refresh_token;
       return { session: record, lastPoll: undefined, device: undefined };
     }),
@@ -238,7 +250,7 @@ export const cliSetup = setup({
         tokenType: t.token_type,
         scope: t.scope ?? old.scope,
       };
-      if (t.expires_in !== undefined) record.expiresAt = context.clock.now() + t.expires_in * 1000;
+      if (t.expires_in !== undefined) Object.assign(record, lifetimeOf(context, t.expires_in));
       if (refreshToken !== undefined) record.refreshToken = refreshToken;
       return { session: record, lastRefresh: undefined };
     }),
@@ -277,9 +289,42 @@ export const cliSetup = setup({
         context.lastRevocation?.ok === false ? context.lastRevocation.status : '?'
       }${context.lastRevocation?.ok === false && context.lastRevocation.error ? `, ${context.lastRevocation.error}` : ''}).`),
     ),
-    reportLogoutIncomplete: emit(() =>
-      line('error', '✗ Could not reach the server to revoke the session; credentials were kept. Try `logout` again later.'),
-    ),
+    /**
+     * Logout gives up on the server (metadata unreadable, or a revocation never confirmed after its retries): the
+     * tokens not yet revoked are noted, with why, and logout goes on to delete the local copy (RFC 7009 §2.2:
+     * the client cannot know whether the server revoked them; deleting it locally is what the person asked for).
+     * The rest of the queue is not tried: the server is unavailable, and logout should not hang for each token.
+     */
+    abandonRevocations: assign(({ context, event }) => {
+      const session = context.session;
+      const err = errorOf(event);
+      const why = event.type.startsWith('xstate.after.')
+        ? 'no answer'
+        : err !== undefined
+          ? `${context.metadata ? '' : "could not read the server's metadata: "}${err instanceof NetworkError ? 'network error' : explain(err)}`
+          : context.lastRevocation?.ok === false
+            ? `HTTP ${context.lastRevocation.status}`
+            : 'no answer';
+      const hints: TokenTypeHint[] = context.revocations.length > 0
+        ? context.revocations.map((r) => r.hint)
+        : [...(session?.refreshToken ? ['refresh_token' as const] : []), ...(session ? ['access_token' as const] : [])];
+      const unconfirmed: NonNullable<CliContext['unconfirmedRevocations']> = { hints, why };
+      if (hints.includes('access_token') && session?.expiresAt !== undefined) unconfirmed.accessTokenExpiresAt = session.expiresAt;
+      return { unconfirmedRevocations: unconfirmed, revocations: [], revocationAttempts: 0 };
+    }),
+    /** The last word of a logout: done, or done locally with what the server never confirmed. */
+    reportLoggedOut: enqueueActions(({ context, event, enqueue }) => {
+      const unconfirmed = context.unconfirmedRevocations;
+      const lines = unconfirmed ? logoutIncompleteLines(unconfirmed, context.clock.now(), context.cliName, context.issuer) : [];
+      if (lines.length === 0) {
+        enqueue.emit(line('success', '✓ Logged out.'));
+      } else {
+        // After a failed delete the terminal already said so (reportFailure); do not claim the opposite.
+        if (!event.type.startsWith('xstate.error.')) enqueue.emit(line('success', '✓ Logged out on this machine: the stored credentials are deleted.'));
+        for (const out of lines) enqueue.emit(out);
+      }
+      enqueue.assign({ unconfirmedRevocations: undefined });
+    }),
     forgetSession: assign({ session: undefined, dpop: undefined, pendingCall: undefined, revocations: [] }),
   },
 });

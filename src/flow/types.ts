@@ -41,6 +41,31 @@ export const DEFAULT_BACKOFF_CAP_S = 60;
 export const MAX_REVOCATION_ATTEMPTS = 3;
 /** Wait before a revocation retry when the server sends no `Retry-After`, seconds. */
 export const DEFAULT_REVOCATION_RETRY_S = 5;
+/**
+ * Early refresh: an API command refreshes first once the access token expires within this many seconds, so the
+ * call does not meet a 401 it could have avoided. The client counts expiry from when the token response
+ * arrived (`expires_in`), the server from when it issued the token, and the API may be on a slightly different
+ * clock: the last seconds of a token's life are not safe to spend. 30 s covers a slow response plus ordinary
+ * clock skew and is small next to real lifetimes (5 min to 1 h for access tokens; GitHub 8 h). A constant,
+ * not a knob: no setting of it is insecure, it only saves a round trip (the 401 → refresh → retry path stays).
+ */
+export const EARLY_REFRESH_MARGIN_S = 30;
+/**
+ * The margin never exceeds this fraction of the token's lifetime (a 60 s token refreshes 6 s early, not 30 s),
+ * so a short-lived token is not refreshed on every call.
+ */
+export const EARLY_REFRESH_MAX_FRACTION = 0.1;
+
+/**
+ * When an API command should refresh first: `EARLY_REFRESH_MARGIN_S` before `expiresAt`, but never more than
+ * `EARLY_REFRESH_MAX_FRACTION` of the token's lifetime. Without `expiresAt` there is no such time (the CLI
+ * refreshes on a 401, RFC 6750 §3.1); without `receivedAt` the lifetime is unknown and the margin is 0.
+ */
+export function refreshDueAt(record: Pick<TokenRecord, 'expiresAt' | 'receivedAt'>): number | undefined {
+  if (record.expiresAt === undefined) return undefined;
+  const lifetimeMs = record.receivedAt === undefined ? 0 : Math.max(0, record.expiresAt - record.receivedAt);
+  return record.expiresAt - Math.min(EARLY_REFRESH_MARGIN_S * 1000, Math.floor(lifetimeMs * EARLY_REFRESH_MAX_FRACTION));
+}
 
 export interface CliInput {
   /** The only way to talk to servers. */
@@ -129,6 +154,11 @@ export interface CliContext {
   lastRevocation?: RevocationResult;
   /** Tokens still to revoke at logout, refresh token first (RFC 7009). */
   revocations: Array<{ token: string; hint: TokenTypeHint }>;
+  /**
+   * Logout gave up on these revocations (the server never confirmed them) and deleted the local copy anyway:
+   * what the person must be told, and why. No token values, only their kind and the access token's expiry.
+   */
+  unconfirmedRevocations?: { hints: TokenTypeHint[]; why: string; accessTokenExpiresAt?: number };
   revocationAttempts: number;
   revocationRetryS: number;
 }

@@ -26,9 +26,10 @@
  *
  * The environment model keeps itself consistent where the machine cannot know: storage and WebCrypto settle before
  * the person can type (while one runs, only its outcomes are offered); a denied/expired code keeps answering the
- * same; a write gets 403 and a read 200; once the refresh token's revocation went through, the logout does not then
- * fail for good (see `consistent`). A settled promise actor's child is dropped from the traversal snapshot, as in
- * a real actor (the pure transition keeps it after a targetless onDone).
+ * same; a write gets 403 and a read 200. (A logout may give up on the access token after the refresh token's
+ * revocation went through: the machine then deletes the local copy anyway, so no path is left holding dead tokens.)
+ * A settled promise actor's child is dropped from the traversal snapshot, as in a real actor (the pure transition
+ * keeps it after a targetless onDone).
  *
  * Replay (`replayPath`): a fresh `createWorld` per path. The CLI under test is a real `cliMachine` actor created with
  * exactly the input createWorld gives its own CLI (same wire `fetchFor('cli')`, clock, host, issuer, API), plus an
@@ -58,7 +59,7 @@ import { getShortestPaths, getSimplePaths, type StatePath } from 'xstate/graph';
 import { NetworkError } from '../http.ts';
 import type { ClientKnobs } from '../knobs.ts';
 import { cliMachine } from '../machine.ts';
-import { MAX_REVOCATION_ATTEMPTS, type CliEvent, type CliInput } from '../types.ts';
+import type { CliEvent, CliInput } from '../types.ts';
 import { ResponseValidationError } from '../../protocol/client.ts';
 import { VirtualClock } from '../../sim/clock.ts';
 import { SIM_ISSUER } from '../../sim/idp.ts';
@@ -250,23 +251,9 @@ interface EnvEvent extends Ev {
 
 const srcByInvokeId = new Map(allStateNodes().flatMap((n) => invokesOf(n).map((i) => [i.id, i.src] as const)));
 
-/**
- * The environment's own consistency, which the machine cannot know: once the refresh token's revocation went
- * through (the server revokes the whole grant), a logout that then gives up would leave the CLI holding dead
- * tokens and no later API call or refresh could succeed. So, after the refresh token is dequeued, the environment
- * does not fail the access token's revocation for good (the give-up transitions stay covered on the first token).
- */
-function consistent(s: Snap, e: Ev): boolean {
-  const c = s.context;
-  const refreshDequeued = s.matches('loggingOut') && !!c.session?.refreshToken && c.revocations.length === 1 && c.revocations[0]?.hint === 'access_token';
-  if (!refreshDequeued || c.revocationAttempts < MAX_REVOCATION_ATTEMPTS) return true;
-  const label = eventLabel(e);
-  return !(/^revokeToken: (503|network)/.test(label) || e.type.startsWith('xstate.after.requestTimeout.cli.loggingOut.revoking'));
-}
-
 export function eventsFor(variant: Variant) {
   return (s: Snap): Ev[] => {
-    const all = eventsUnfiltered(variant, s).filter((e) => consistent(s, e));
+    const all = eventsUnfiltered(variant, s);
     // Storage and WebCrypto settle before the person can type anything: while one runs, only it can answer.
     return hasAutomaticInvoke(s) ? all.filter((e) => isAuto(e)) : all;
   };
