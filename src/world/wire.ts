@@ -80,10 +80,21 @@ export function createWire(idp: SimIdp, clock: WorldClock): Wire {
     },
     fetchFor(actor, remoteAddress, userAgent) {
       return async (input, init) => {
-        const request = input instanceof Request && init === undefined ? input : new Request(input, init);
+        const sent = input instanceof Request && init === undefined ? input : new Request(input, init);
+        // The log needs the body's text and the server the body itself, without `clone()`: a clone tees the body
+        // stream, which costs about a millisecond per request in Chromium, and a guessing run sends thousands.
+        // A body given as a string is that text already; any other body is read once and the server gets a
+        // copy of the request with the same bytes.
+        let request = sent;
+        let requestBody = plainText(init?.body);
+        if (requestBody === undefined) {
+          const { bytes, text } = await readBody(sent);
+          requestBody = text;
+          if (bytes !== null) request = new Request(sent, { body: bytes });
+        }
         const exchange: WireExchange = {
           id: nextId++, actor, startedAt: clock.now(),
-          request: { method: request.method, url: request.url, headers: [...request.headers], body: await request.clone().text() },
+          request: { method: request.method, url: request.url, headers: [...request.headers], body: requestBody },
         };
         log.push(exchange);
         notify(exchange);
@@ -97,7 +108,7 @@ export function createWire(idp: SimIdp, clock: WorldClock): Wire {
           // A hung request counts as "waiting on the network" only while its caller still waits for it: when the
           // caller gives up (the CLI's request timeout aborts the signal), it no longer excuses a busy actor in
           // the driver's settle(), and the promise rejects like a real aborted fetch.
-          const signal = request.signal;
+          const signal = sent.signal;
           if (signal.aborted) throw signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
           hung++;
           return new Promise<Response>((_resolve, reject) => {
@@ -119,10 +130,13 @@ export function createWire(idp: SimIdp, clock: WorldClock): Wire {
         }
         busy++;
         try {
-          const response = await idp.handle(request, { remoteAddress, ...(userAgent ? { userAgent } : {}) });
-          exchange.response = {
-            at: clock.now(), status: response.status, headers: [...response.headers], body: await response.clone().text(),
-          };
+          const answered = await idp.handle(request, { remoteAddress, ...(userAgent ? { userAgent } : {}) });
+          // As for the request: read the body once, hand the caller an identical response with the same bytes.
+          const { bytes: responseBytes, text: responseBody } = await readBody(answered);
+          const headers = [...answered.headers];
+          const response = responseBytes === null ? answered
+            : new Response(responseBytes, { status: answered.status, statusText: answered.statusText, headers });
+          exchange.response = { at: clock.now(), status: response.status, headers, body: responseBody };
           notify(exchange);
           return response;
         } finally {
@@ -131,4 +145,22 @@ export function createWire(idp: SimIdp, clock: WorldClock): Wire {
       };
     },
   };
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * A request body given as a string is sent as its UTF-8 bytes, and `text()` decodes them back to the same
+ * string, unless it holds a lone surrogate (the bytes carry U+FFFD instead) or starts with a byte-order mark
+ * (decoding drops it): undefined for those, and for any other kind of body.
+ */
+function plainText(body: BodyInit | null | undefined): string | undefined {
+  return typeof body === 'string' && !/^\uFEFF|[\uD800-\uDFFF]/.test(body) ? body : undefined;
+}
+
+/** A message's body, read to the end: its bytes (null when it has no body) and their UTF-8 text, as `text()` decodes it. */
+async function readBody(message: Request | Response): Promise<{ bytes: ArrayBuffer | null; text: string }> {
+  if (message.body === null) return { bytes: null, text: '' };
+  const bytes = await message.arrayBuffer();
+  return { bytes, text: utf8.decode(bytes) };
 }
