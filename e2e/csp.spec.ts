@@ -53,8 +53,9 @@ for (const [name, path] of [['index.html', './'], ['embed.html', './embed.html']
   test(`the built ${name} carries a CSP meta whose script-src allows no inline script and no eval`, async ({ page }) => {
     await page.goto('/#/simulator');
     const found = await policyOf(page, path);
-    test.skip(found.status === 404 || found.isIndex, `${name} is not part of the build yet (the server answered ${found.status === 404 ? '404' : 'with index.html'})`);
-    expect(found.status).toBe(200);
+    // A broken embed build must not silence this check: a missing page fails it.
+    expect(found.status, `${name} is part of the build`).toBe(200);
+    expect(found.isIndex, `${name} is its own page, not the app's index.html answered for a missing path`).toBe(false);
     expect(found.policies, `${name} has exactly one CSP meta`).toHaveLength(1);
     const policy = found.policies[0]!;
     const scripts = directive(policy, 'script-src') ?? directive(policy, 'default-src');
