@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { CHROMIUM_ARGS, findChromium } from './e2e/browser';
+import { CHROMIUM_ARGS, findChromium } from './src/bench/chromium';
 
 /** Ports and build folder can be moved (E2E_PORT, IDP_E2E_PORT, E2E_OUTDIR) so parallel runs do not collide. */
 const PORT = Number(process.env.E2E_PORT ?? 4173);

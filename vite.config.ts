@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { embedBuilds } from './src/embed/embedBuilds.ts';
+import { nearMissesOutOfBundle } from './src/labs/nearMissesPlugin.ts';
 import { labsPlugin } from './src/labs/vitePlugin.ts';
 
 /**
@@ -32,10 +33,14 @@ function contentSecurityPolicy(): Plugin {
 }
 
 // base './' so dist/ works under any base path, from any static host. The app, then (from embedBuilds, into the
-// same folder) the custom element's single file and the iframe page with its single classic script.
+// same folder) the custom element's single file and the iframe page with its single classic script. The labs'
+// near misses are test data, left out of what a learner downloads.
 export default defineConfig({
   base: './',
-  plugins: [svelte(), labsPlugin(), contentSecurityPolicy(), embedBuilds({ plugins: () => [svelte(), labsPlugin()], csp: CONTENT_SECURITY_POLICY })],
+  plugins: [
+    svelte(), labsPlugin(), nearMissesOutOfBundle(), contentSecurityPolicy(),
+    embedBuilds({ plugins: () => [svelte(), labsPlugin(), nearMissesOutOfBundle()], csp: CONTENT_SECURITY_POLICY }),
+  ],
   build: {
     target: 'es2022',
     sourcemap: false,

@@ -33,6 +33,8 @@ export default defineConfig({
           environment: 'node',
           pool: 'forks',
           fileParallelism: false,
+          // Concurrent tests in one file wait on real time (polling intervals), not on the CPU: let them all wait together.
+          maxConcurrency: 16,
         },
       },
     ],

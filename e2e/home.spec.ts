@@ -23,6 +23,9 @@ test('home lists the labs in order with level, minutes and status, and links to 
   await expect(first).toContainText('10 min');
   await expect(first).toContainText('Not started');
   await expect(labCard(page, 'The credentials file')).toContainText('Intermediate');
+  // Inline code in a title renders as code, not as backticks.
+  expect(titles.join('\n')).not.toContain('`');
+  await expect(labList(page).getByRole('heading', { level: 3 }).locator('code').filter({ hasText: 'acme token' })).toHaveCount(1);
   await expect(page.getByRole('link', { name: /^Continue where you left off/ })).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Open the knob sandbox' })).toHaveAttribute('href', '#/sandbox');
   await expect(page.getByRole('link', { name: 'Instructor mode' })).toHaveAttribute('href', '#/instructor');

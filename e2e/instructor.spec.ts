@@ -113,3 +113,57 @@ test('reset everything, with a keyboard-accessible confirmation', async ({ page 
   await expect(page.getByRole('link', { name: /^Continue where you left off/ })).toHaveCount(0);
   await expect(page.getByRole('list', { name: 'Labs in order' }).getByRole('listitem').filter({ hasText: 'Anatomy' })).toContainText('Not started');
 });
+
+test('the instructor switch hides hints and solutions in the labs opened from instructor mode, on every screen', async ({ page, context }) => {
+  test.setTimeout(60_000);
+  await page.goto('/#/instructor');
+  const toggle = page.getByRole('button', { name: 'Hide hints and solutions' });
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByText(/^On: labs opened from this page/)).toBeVisible();
+  await expectAccessible(page, 'instructor mode, hints hidden');
+
+  // The gallery opens the scene with hints and solutions hidden.
+  const card = page.getByRole('list', { name: 'Failure-mode gallery' }).getByRole('listitem').filter({ hasText: 'F8' });
+  await card.getByRole('link', { name: /^Start F8 in lab 6/ }).click();
+  await expect(page).toHaveURL(/#\/lab\/06-credentials-file\?step=1&hints=off$/);
+  const lab = new LabPage(page);
+  await lab.waitReady();
+  await expect(page.getByText('Hints and solutions are hidden: this lab was opened from instructor mode with its switch on.')).toBeVisible();
+  await expect(page.getByRole('button', { name: /hint/i })).toHaveCount(0);
+  // The objectives' "Why not yet?" reasons say what is missing: hidden with the hints.
+  await expect(page.getByText('Why not yet?')).toHaveCount(0);
+  await expectAccessible(page, 'lab 06 from the gallery, hints hidden');
+
+  // The deep link for the room carries the switch, so a second screen hides them too; at the last solution step
+  // the debrief shows, without the fix.
+  await page.goto('/#/instructor');
+  await expect(page.getByRole('button', { name: 'Hide hints and solutions' })).toHaveAttribute('aria-pressed', 'true');
+  await page.getByLabel('Lab', { exact: true }).selectOption('01-anatomy');
+  const stepLabel = await page.getByText(/^Solution steps already done \(0 to \d+\)$/).innerText();
+  const max = Number(/to (\d+)\)/.exec(stepLabel)![1]);
+  await page.getByLabel(/^Solution steps already done/).fill(String(max));
+  const link = page.getByRole('textbox', { name: 'Link to share' });
+  await expect(link).toHaveValue(new RegExp(`#/lab/01-anatomy\\?step=${max}&hints=off$`));
+  const screen = await context.newPage();
+  await screen.goto(await link.inputValue());
+  const second = new LabPage(screen);
+  await second.waitReady();
+  await expect(second.debrief).toBeVisible();
+  await expect(second.debrief.getByRole('heading', { name: 'What happened', level: 3 })).toBeVisible();
+  await expect(second.debrief.getByRole('heading', { name: 'The fix', level: 3 })).toHaveCount(0);
+  await expect(second.debrief).toContainText('The fix is hidden');
+  await expect(screen.getByRole('button', { name: /hint/i })).toHaveCount(0);
+  await expectAccessible(screen, 'lab 01 debrief, fix hidden');
+
+  // Off again: the gallery's links show everything, and a lab opened from home was never affected.
+  await page.getByRole('button', { name: 'Hide hints and solutions' }).click();
+  await expect(page.getByRole('button', { name: 'Hide hints and solutions' })).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByRole('link', { name: /^Start F8 in lab 6/ })).toHaveAttribute('href', '#/lab/06-credentials-file?step=1');
+  await page.goto('/#/lab/06-credentials-file');
+  await lab.waitReady();
+  await expect(page.getByRole('button', { name: /^Show a hint/ })).toBeVisible();
+  await expect(page.getByText('Why not yet?').first()).toBeVisible();
+});

@@ -43,6 +43,11 @@ export class LabPage extends SimulatorPage {
     return this.objectives.getByRole('listitem').filter({ hasText: text });
   }
 
+  /** An objective's "Why not yet?" disclosure (there is none once it is done). */
+  whyNot(text: string | RegExp): Locator {
+    return this.objective(text).getByRole('group');
+  }
+
   async expectDone(text: string | RegExp, timeout = 5_000): Promise<void> {
     const item = this.objective(text);
     await expect(item).toHaveAttribute('data-state', 'done', { timeout });

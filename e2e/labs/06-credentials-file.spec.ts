@@ -7,6 +7,7 @@ import { test, expect } from '../fixtures';
 import { LabPage } from '../labs';
 
 const STOLEN = 'Make the tokens bob copied worthless';
+const FALLBACK = 'Try the setting many CLIs ship as the safe one';
 const PRIVATE = 'Log in again so that no token the server still accepts is readable';
 
 test('lab 06: kill the stolen copy and keep the next one private', async ({ page }) => {
@@ -37,21 +38,48 @@ test('lab 06: kill the stolen copy and keep the next one private', async ({ page
     await lab.expectNotDone(STOLEN);
   });
 
-  await test.step('a real logout revokes at the server: bob’s copy dies', async () => {
+  await test.step('"Why not yet?" says, per objective, what in the world is still wrong', async () => {
+    const why = lab.whyNot(STOLEN);
+    await expect(why).toHaveCount(1);
+    await why.getByText('Why not yet?').focus();
+    await page.keyboard.press('Enter');
+    await expect(why).toHaveAttribute('open', '');
+    await expect(why).toContainText('The server still accepts the tokens bob copied from your credentials file.');
+    await lab.whyNot(PRIVATE).getByText('Why not yet?').click();
+    await expect(lab.whyNot(PRIVATE)).toContainText('Bob\'s copy still works');
+    await expectAccessible(page, 'lab 06 with two reasons open');
+  });
+
+  await test.step('a real logout revokes at the server: bob’s copy dies, and the reasons move on', async () => {
     await lab.typeCommand('acme logout');
     await expect(lab.terminal).toContainText('Logged out');
     await lab.expectDone(STOLEN);
+    await expect(lab.whyNot(STOLEN)).toHaveCount(0);
     await lab.expectNotDone(PRIVATE);
+    await expect(lab.whyNot(PRIVATE)).toContainText('You have not logged in again since revoking.');
     await expect(page.getByRole('status').filter({ hasText: 'Objective done:' })).toContainText(STOLEN);
   });
 
-  await test.step('owner-only storage, then log in again', async () => {
-    await lab.knob('Token storage').selectOption('file-0600');
+  await test.step('"keychain, else plaintext" falls back silently on this keyring-less server (F9)', async () => {
+    await lab.knob('Token storage').selectOption('keychain-or-plaintext');
     await lab.expectKnobStatus('The CLI restarted');
     await lab.typeCommand('acme login');
     await lab.skipPollsUntilTerminal('✓ Logged in');
+    await expect(lab.terminal).toContainText('warning: no OS keyring found; credentials saved in plain text');
     await lab.typeCommand('ls -la ~/.config/acme');
     await expect(lab.terminal).toContainText('-rw-------');
+    await lab.expectDone(FALLBACK);
+    await lab.expectNotDone(PRIVATE);
+    await expect(lab.whyNot(PRIVATE)).toContainText('fell back to a plaintext file after one warning');
+  });
+
+  await test.step('end that session, choose storage that fails loudly, log in again', async () => {
+    await lab.typeCommand('acme logout');
+    await lab.knob('Token storage').selectOption('keychain');
+    await lab.expectKnobStatus('The CLI restarted');
+    await lab.typeCommand('acme login');
+    await lab.skipPollsUntilTerminal('✓ Logged in');
+    await expect(lab.terminal).toContainText('Credentials were NOT saved to the OS keychain');
     await lab.expectDone(PRIVATE);
   });
 

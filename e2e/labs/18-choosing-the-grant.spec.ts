@@ -1,6 +1,6 @@
 /**
  * Lab 18, solved through the UI: the same CLI against the GitHub-like profile (errors with HTTP 200) and the
- * Entra-like profile (authorization_declined).
+ * Entra-like profile (authorization_declined, which this CLI first ignores; the learner fixes it).
  */
 import { expectAccessible } from '../a11y';
 import { test, expect } from '../fixtures';
@@ -8,8 +8,17 @@ import { LabPage } from '../labs';
 
 const GITHUB = 'Log in against the GitHub-like provider';
 const ENTRA = 'Against the Entra-like provider, deny the request';
+const FIXED = 'Fix the CLI so that a provider\'s own error ends the login';
 
-test('lab 18: survive GitHub-like and Entra-like token endpoints', async ({ page }) => {
+/** The newest one-time code on the terminal, after `acme login` printed a new one. */
+async function newLogin(lab: LabPage): Promise<string> {
+  const before = (await lab.terminal.innerText()).split('one-time code:').length;
+  await lab.typeCommand('acme login');
+  await expect.poll(async () => (await lab.terminal.innerText()).split('one-time code:').length).toBeGreaterThan(before);
+  return [...(await lab.terminal.innerText()).matchAll(/one-time code: (\S+)/g)].at(-1)![1]!;
+}
+
+test('lab 18: survive GitHub-like and Entra-like token endpoints, and fix the CLI that only knew the RFC', async ({ page }) => {
   const lab = new LabPage(page);
   await lab.openLab('18-choosing-the-grant');
   await expect(page.getByRole('heading', { level: 2, name: /^Lab 18: Is device flow the right grant here/ })).toBeVisible();
@@ -30,19 +39,32 @@ test('lab 18: survive GitHub-like and Entra-like token endpoints', async ({ page
     await lab.expectDone(GITHUB);
   });
 
-  await test.step('Entra-like: a denial is authorization_declined and the CLI stops', async () => {
+  await test.step('Entra-like: a denial is authorization_declined, and this CLI keeps polling', async () => {
     await lab.typeCommand('acme logout');
     await lab.knob('Identity provider profile').selectOption('entra');
-    const before = (await lab.terminal.innerText()).split('one-time code:').length;
-    await lab.typeCommand('acme login');
-    await expect.poll(async () => (await lab.terminal.innerText()).split('one-time code:').length).toBeGreaterThan(before);
-    // The newest code on the terminal (the GitHub-like login's code is still in the scrollback).
-    const code = [...(await lab.terminal.innerText()).matchAll(/one-time code: (\S+)/g)].at(-1)![1]!;
+    const code = await newLogin(lab);
+    await lab.skipToNextPoll();
+    await lab.enterCodeInBrowser(code);
+    await lab.decide('Deny');
+    await lab.skipToNextPoll();
+    await lab.skipToNextPoll();
+    await lab.expectDone(ENTRA);
+    await expect(lab.terminal).not.toContainText('authorization_declined');
+    await lab.expectNotDone(FIXED);
+    await lab.command.focus();
+    await page.keyboard.press('Control+C');
+    await expect(lab.terminal).toContainText('Login cancelled');
+  });
+
+  await test.step('fixed: the first authorization_declined ends the login', async () => {
+    await lab.knob('Unknown poll errors').selectOption('stop');
+    await lab.expectKnobStatus('The CLI restarted');
+    const code = await newLogin(lab);
     await lab.skipToNextPoll();
     await lab.enterCodeInBrowser(code);
     await lab.decide('Deny');
     await lab.skipPollsUntilTerminal('authorization_declined');
-    await lab.expectDone(ENTRA);
+    await lab.expectDone(FIXED);
     await lab.expectDebrief();
   });
 });

@@ -4,8 +4,9 @@
  * can then only read), performs the one admin action through a separate, explicit step-up login, and drops
  * the elevated session afterwards.
  */
-import { defineLab } from '../../src/labs/types.ts';
-import { SIM_API_BASE, type World } from '../../src/world/index.ts';
+import { defineLab, need, type LabStep } from '../../src/labs/types.ts';
+import { SIM_API_BASE } from '../../src/world/addresses.ts';
+import type { World } from '../../src/world/index.ts';
 
 const ADMIN = 'projects:admin';
 
@@ -29,17 +30,19 @@ function steppedUp(world: World): boolean {
   const calls = cliApiCalls(world);
   const refused = calls.find((c) => c.method === 'DELETE' && c.status === 403 && c.challenge.includes('insufficient_scope'));
   if (!refused) return false;
-  const elevated = [...world.idp.as.state.grants.values()].find((g) => g.createdAt >= refused.at && g.scope.includes(ADMIN));
+  const elevated = world.provider.grants().find((g) => g.createdAt >= refused.at && g.scope.includes(ADMIN));
   return elevated !== undefined && calls.some((c) => c.method === 'DELETE' && c.status === 200 && c.at >= elevated.createdAt);
 }
 
 /** No token the server still accepts carries the admin scope, and the CLI is signed in (with less). */
 function noStandingAdmin(world: World): boolean {
-  const usable = new Set(world.idp.as.issuedSecrets().filter((s) => s.usable).map((s) => s.value));
-  const { accessTokens, refreshTokens } = world.idp.as.state;
-  return [...accessTokens.values(), ...refreshTokens.values()].every((t) => !usable.has(t.value) || !t.scope.includes(ADMIN))
+  const usable = world.provider.usableValues();
+  return [...world.provider.accessTokens(), ...world.provider.refreshTokens()].every((t) => !usable.has(t.value) || !t.scope.includes(ADMIN))
     && world.state().startsWith('authenticated');
 }
+
+const LOGIN: LabStep[] = [{ do: 'type', line: 'acme login' }, { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 }];
+const STEAL_AND_DELETE: LabStep = { do: 'attack', move: 'replay-access-token', call: { method: 'DELETE', path: '/api/projects/p2' } };
 
 export default defineLab({
   setup: {
@@ -63,17 +66,24 @@ export default defineLab({
     {
       id: 'stolen-token-cannot-delete',
       text: 'Log in so that a token stolen from your laptop can read but not destroy: the thief\'s `DELETE` must be refused with `insufficient_scope`.',
-      holds: stolenTokenCannotDelete,
+      holds: (w) => need(stolenTokenCannotDelete(w), 'no `DELETE` by the thief has been refused for lack of scope yet: a token from a login that asked for every scope can delete')
+        ?? true,
     },
     {
       id: 'step-up-for-delete',
       text: 'Delete the retired project `p2` yourself: after the CLI is refused for scope, step up with a separate, explicit login that adds just `projects:admin`, then delete.',
-      holds: (w) => stolenTokenCannotDelete(w) && steppedUp(w),
+      holds: (w) => need(stolenTokenCannotDelete(w), 'first make a stolen token unable to delete: the step-up only makes sense then')
+        ?? need(cliApiCalls(w).some((c) => c.method === 'DELETE' && c.status === 403 && c.challenge.includes('insufficient_scope')), 'your CLI has not been refused a `DELETE` for lack of scope yet')
+        ?? need(steppedUp(w), 'after the refusal there was no separate login granting `projects:admin` followed by a successful `DELETE`')
+        ?? true,
     },
     {
       id: 'drop-elevation',
       text: 'End the elevated session: no token the server still accepts may carry `projects:admin`, and the CLI is signed in again with everyday scopes.',
-      holds: (w) => stolenTokenCannotDelete(w) && steppedUp(w) && noStandingAdmin(w),
+      holds: (w) => need(stolenTokenCannotDelete(w) && steppedUp(w), 'there has been no elevated session to end yet')
+        ?? need(noStandingAdmin(w) || !w.state().startsWith('authenticated'), 'the server still accepts a token that carries `projects:admin`')
+        ?? need(noStandingAdmin(w), 'the CLI is not signed in again with everyday scopes')
+        ?? true,
     },
   ],
   solution: [
@@ -91,5 +101,38 @@ export default defineLab({
     { do: 'type', line: 'acme logout' },
     { do: 'type', line: 'acme login' },
     { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
+  ],
+  nearMisses: [
+    {
+      name: 'minimal scopes without logging in again: the stolen token still carries every scope',
+      objective: 'stolen-token-cannot-delete',
+      steps: [{ do: 'knobs', client: { scopes: 'minimal' } }, { do: 'attack', move: 'read-places', as: 'root' }, STEAL_AND_DELETE],
+    },
+    {
+      name: 'logging in again with broad scopes: the new stolen token can still delete',
+      objective: 'stolen-token-cannot-delete',
+      steps: [{ do: 'type', line: 'acme logout' }, ...LOGIN, { do: 'attack', move: 'read-places', as: 'root' }, STEAL_AND_DELETE],
+    },
+    {
+      name: 'switching back to broad scopes to delete: no refusal, no separate step-up login',
+      objective: 'step-up-for-delete',
+      after: 6,
+      steps: [{ do: 'type', line: 'acme logout' }, { do: 'knobs', client: { scopes: 'broad' } }, ...LOGIN, { do: 'type', line: 'acme api delete /api/projects/p2' }],
+      ticks: ['stolen-token-cannot-delete'],
+    },
+    {
+      name: 'stepping up and staying elevated after the delete',
+      objective: 'drop-elevation',
+      after: 11,
+      steps: [],
+      ticks: ['stolen-token-cannot-delete', 'step-up-for-delete'],
+    },
+    {
+      name: 'logging in again after the delete without logging the elevated session out: its tokens stay valid',
+      objective: 'drop-elevation',
+      after: 11,
+      steps: [{ do: 'knobs', client: { logout: 'local-only' } }, { do: 'type', line: 'acme logout' }, ...LOGIN],
+      ticks: ['stolen-token-cannot-delete', 'step-up-for-delete'],
+    },
   ],
 });

@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { CHROMIUM_ARGS, findChromium } from '../../e2e/browser.ts';
+import { CHROMIUM_ARGS, findChromium } from './chromium.ts';
 
 /** Loopback ports the bench may use (the static server, Lighthouse's Chromium). */
 export const BENCH_PORTS: readonly number[] = [4320, 4321, 4322, 4323, 4324, 4325, 4326, 4327, 4328, 4329];

@@ -2,18 +2,22 @@
  * The byte budgets (gzipped JS + CSS). Builds once with Vite's builder into a temporary folder and measures it
  * with the functions `npm run bench` reports from (src/bench/bundle.ts, where the budgets and their reasons are).
  *
- *   app initial       index.html's initial JS + CSS ≤ 120 KB (the issue's target)
- *   route loads       a first visit to a route: app initial + its lazily loaded view (+ a lab) ≤ 120 KB, the
- *                     target applied to what a visit downloads; the instructor's page has a growth guard
+ *   app initial       index.html's initial JS + CSS ≤ INITIAL_BUNDLE_BUDGET_BYTES
+ *   route loads       a first visit to a route: app initial + its lazily loaded view (+ a lab) ≤
+ *                     ROUTE_LOAD_BUDGET_BYTES; the instructor's page has a growth guard
+ *   route interactive a route that builds a world: its first load + the engine it loads right after ≤
+ *                     ROUTE_INTERACTIVE_BUDGET_BYTES
  *   embed page        embed.html's initial JS + CSS ≤ EMBED_PAGE_BUDGET_BYTES
  *   element file      device-flow-lab.js ≤ ELEMENT_BUDGET_BYTES, self-contained
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labs } from 'virtual:labs';
 import {
   ELEMENT_BUDGET_BYTES, ELEMENT_FILE, EMBED_HTML, EMBED_PAGE_BUDGET_BYTES, INITIAL_BUNDLE_BUDGET_BYTES, INSTRUCTOR_LOAD_BUDGET_BYTES,
-  ROUTE_LOAD_BUDGET_BYTES,
-  buildAndMeasure, type BuildMeasurement, type InitialBundle,
+  ROUTE_INTERACTIVE_BUDGET_BYTES, ROUTE_LOAD_BUDGET_BYTES,
+  buildAndMeasure, engineFile, type BuildMeasurement, type InitialBundle,
 } from './bundle.ts';
 
 const kb = (bytes: number) => bytes / 1024;
@@ -40,6 +44,28 @@ describe('byte budgets', () => {
       const budget = r.route === '#/instructor' ? INSTRUCTOR_LOAD_BUDGET_BYTES : ROUTE_LOAD_BUDGET_BYTES;
       expect(r.totalGzipBytes, `${r.route} (${r.view}) over budget:\n${listing(r)}`).toBeLessThanOrEqual(budget);
     }
+  });
+
+  it(`a lab and the simulator load the engine after their first paint; with it they are at most ${kb(ROUTE_INTERACTIVE_BUDGET_BYTES)} KB`, () => {
+    const engine = engineFile(m.outDir);
+    expect(engine, 'the engine is a chunk of its own').toBeDefined();
+    for (const route of ['#/lab/<id>', '#/simulator']) {
+      const r = m.routes.find((x) => x.route === route);
+      expect(r, `a lazily loaded view for ${route}`).toBeDefined();
+      expect(r!.files.map((f) => f.file), `${route}'s first load does not carry the engine`).not.toContain(engine);
+      expect(r!.engineGzipBytes, `${route} loads the engine as it builds its world`).toBeGreaterThan(0);
+      expect(r!.interactiveGzipBytes, `${route} with the engine: ${r!.interactiveGzipBytes} B gzipped (engine ${r!.engineGzipBytes} B), over budget`).toBeLessThanOrEqual(ROUTE_INTERACTIVE_BUDGET_BYTES);
+    }
+  });
+
+  it('the labs\' near misses (test data) are not in what a learner downloads; their objectives are', () => {
+    const element = readFileSync(join(m.outDir, ELEMENT_FILE), 'utf8');
+    const plain = (text: string) => !/[`'"\\$]/.test(text);
+    const names = labs.flatMap((lab) => lab.scenario.nearMisses.map((n) => n.name)).filter(plain);
+    const ids = labs.flatMap((lab) => lab.scenario.objectives.map((o) => o.id));
+    expect(names.length, 'near misses to look for').toBeGreaterThan(20);
+    for (const id of ids) expect(element, `objective ${id} in ${ELEMENT_FILE}`).toContain(id);
+    for (const name of names) expect(element, `near miss in ${ELEMENT_FILE}`).not.toContain(name);
   });
 
   it(`embed page (${EMBED_HTML}) initial JS + CSS gzipped is at most ${kb(EMBED_PAGE_BUDGET_BYTES)} KB`, () => {

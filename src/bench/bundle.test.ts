@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { measureBuild, measureElement, measureHtmlEntry, measureRouteLoads } from './bundle.ts';
+import { engineFile, gzipBytes, measureBuild, measureElement, measureHtmlEntry, measureRouteLoads } from './bundle.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -54,6 +54,28 @@ describe('bundle measurement', () => {
     const home = routes.find((r) => r.route === '#/')!;
     expect(home.files.map((f) => f.file).sort()).toEqual(['assets/Home.css', 'assets/Home.js', 'assets/labs.js', 'assets/main.css', 'assets/main.js', 'assets/router.js']);
     expect(routes.find((r) => r.route === '#/simulator')?.files.map((f) => f.file)).toContain('assets/Sim.js');
+  });
+
+  it('a route that builds a world counts the engine it loads after its first paint; one that does not counts none', () => {
+    const files = { ...APP_FILES, 'assets/session.js': 'export const q = 5;'.repeat(10), 'assets/world.js': 'export const w = 6;'.repeat(200), 'assets/names.js': 'export const n = 7;'.repeat(30) };
+    const manifest = {
+      ...APP_MANIFEST,
+      '_SimulatorView.js': { file: 'assets/Sim.js', name: 'SimulatorView', imports: ['_router.js', '_session.js'] },
+      '_session.js': { file: 'assets/session.js', name: 'session', imports: ['_names.js'], dynamicImports: ['src/world/index.ts'] },
+      '_names.js': { file: 'assets/names.js', name: 'names' },
+      'src/world/index.ts': { file: 'assets/world.js', src: 'src/world/index.ts', name: 'world', isDynamicEntry: true, imports: ['_names.js'] },
+    };
+    const dir = buildDir(files, manifest);
+    const routes = measureRouteLoads(dir);
+    const sim = routes.find((r) => r.route === '#/simulator')!;
+    expect(sim.files.map((f) => f.file)).not.toContain('assets/world.js');
+    // The engine's own chunk, not the module it shares with the first load (already downloaded).
+    expect(sim.engineGzipBytes).toBe(gzipBytes('export const w = 6;'.repeat(200)));
+    expect(sim.interactiveGzipBytes).toBe(sim.totalGzipBytes + sim.engineGzipBytes);
+    expect(engineFile(dir)).toBe('assets/world.js');
+    const home = routes.find((r) => r.route === '#/')!;
+    expect(home.engineGzipBytes).toBe(0);
+    expect(home.interactiveGzipBytes).toBe(home.totalGzipBytes);
   });
 
   it('reports the embed page and the element as not built when the build has neither', () => {

@@ -7,6 +7,8 @@
  *                    loaded chunks, so this is the shell only.
  *   route loads      app initial plus the lazily loaded view of one route and that view's static imports: what
  *                    a first visit to the route downloads before the view renders (e.g. `#/` = home view)
+ *   route interactive for a route that builds a world (a lab, the simulator): its first load + the engine
+ *                    (ENGINE_SRC), which it imports dynamically as it builds its first world, after the first paint
  *   embed page       what the built embed.html loads: its manifest entry's closure when Vite built it as an
  *                    HTML entry, plus every local script and stylesheet the page references (the embed build
  *                    writes embed.html itself, loading one classic script, embed.js, outside the manifest)
@@ -21,28 +23,42 @@ import { tmpdir } from 'node:os';
 import { basename, join, posix, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import { ELEMENT_FILE_NAME, EMBED_PAGE_NAME } from '../embed/constants.ts';
+import { ELEMENT_FILE_NAME, EMBED_PAGE_NAME } from '../embed/contract/constants.ts';
 
-/** The budget (and the issue's target) for the app's initial JS + CSS, gzipped. */
-export const INITIAL_BUNDLE_BUDGET_BYTES = 120 * 1024;
+/** The budget for the app's initial JS + CSS, gzipped (the shell: 22.7 KiB measured on 2026-12-03; it was 120 KiB). */
+export const INITIAL_BUNDLE_BUDGET_BYTES = 26 * 1024;
 
 /**
- * A first visit: app initial + the route's view (+ the largest lab's own chunk for `#/lab/<id>`) ≤ 120 KiB, the
- * issue's target applied to what a first visit really downloads. Measured on 2026-11-22 after the lab lists
- * stopped shipping every lesson and the panels other than the wire log became lazy: a lab 115, the simulator
- * 103, home 27, the embed docs 31 KiB (they were 156, 110, 126 and 130).
+ * A first visit: app initial + the route's view (+ the largest lab's own chunk for `#/lab/<id>`), what it
+ * downloads before its first paint; issue 13's target for a lab is 90 KB. Measured on 2026-12-03 after the
+ * engine (ENGINE_SRC) became a chunk loaded as the first world is built: a lab 79.0 (lab 20), the simulator
+ * 61.5, home 28.5, the embed docs 32.3 KiB (they were 128.0, 113.0, 27.8 and 31.5 with the engine in the
+ * first load). The budget was 120 KiB.
  */
-export const ROUTE_LOAD_BUDGET_BYTES = 120 * 1024;
+export const ROUTE_LOAD_BUDGET_BYTES = 86 * 1024;
+/**
+ * First load + the engine, for the routes that build a world (a lab, the simulator): what the page has
+ * downloaded once its world runs, a growth guard on the engine too. Measured on 2026-12-03: a lab 135.6, the
+ * simulator 121.3 KiB (the engine adds 56.6 and 59.7 KiB; the chunk boundary costs about 3 KiB of gzip: a lab
+ * measured 128.0 with the engine in its first load, 131.0 split, in the same tree).
+ */
+export const ROUTE_INTERACTIVE_BUDGET_BYTES = 145 * 1024;
 /**
  * The instructor's page loads every lab complete (its gallery opens each failure at its showcase moment, a
- * number that lives in the scenarios), so it gets a growth guard instead: 154.8 KiB measured, × 1.3 ≈ 200 KiB.
+ * number that lives in the scenarios), so it gets a growth guard instead: 121.7 KiB measured on 2026-12-03
+ * (21 labs, near misses left out; 185.1 while the labs' scenarios pulled the engine in), was 200 KiB.
  */
-export const INSTRUCTOR_LOAD_BUDGET_BYTES = 200 * 1024;
+export const INSTRUCTOR_LOAD_BUDGET_BYTES = 140 * 1024;
 
-/** Budget for embed.html's initial JS + CSS, gzipped. Measured 153.8 KiB (embed.js, 18 labs) on 2026-11-22, × 1.3 ≈ 200 KiB; 165.1 KiB with 19 labs. */
+/**
+ * Budget for embed.html's initial JS + CSS, gzipped. Measured 153.8 KiB (embed.js, 18 labs) on 2026-11-22, × 1.3 ≈
+ * 200 KiB; 165.1 KiB with 19 labs; 193.7 KiB with 21 labs on 2026-12-03 (197.8 before the near misses were left
+ * out). One classic script carrying every lab and the engine for offline use: without any lab the element
+ * measures 128 KiB (the UI, Svelte and the engine), so issue 13's 100 KB does not fit in one self-contained file.
+ */
 export const EMBED_PAGE_BUDGET_BYTES = 200 * 1024;
 
-/** Budget for device-flow-lab.js, gzipped. Measured 153.9 KiB (18 labs) on 2026-11-22, × 1.3 ≈ 200 KiB; 165.3 KiB with 19 labs. */
+/** Budget for device-flow-lab.js, gzipped. Measured 153.9 KiB (18 labs) on 2026-11-22, × 1.3 ≈ 200 KiB; 165.3 KiB with 19 labs; 193.9 KiB with 21 labs on 2026-12-03 (as the embed page). */
 export const ELEMENT_BUDGET_BYTES = 200 * 1024;
 
 /** The HTML entries and the element file the build is expected to produce. */
@@ -73,6 +89,13 @@ export interface RouteLoad extends InitialBundle {
   /** The route, e.g. `#/`, or the view's source file when the route is not known here. */
   route: string;
   view: string;
+  /**
+   * The engine (ENGINE_SRC and its static imports) that the route loads right after its first paint, as its
+   * first world is built: what it adds to the first load, gzipped; 0 when the route runs no world.
+   */
+  engineGzipBytes: number;
+  /** First load + the engine: everything the route has downloaded once its world runs. */
+  interactiveGzipBytes: number;
 }
 
 export interface ElementFile {
@@ -282,8 +305,40 @@ export function measureRouteLoads(outDir: string): RouteLoad[] {
     const candidates = name === 'LabPage' && labChunks.length ? labChunks.map((k) => [...base, ...staticClosure(manifest, [k])]) : [base];
     const measured = candidates.map((files) => measureFiles(outDir, `${APP_HTML} + ${chunk.src ?? chunk.file}`, files));
     const largest = measured.reduce((a, b) => (b.totalGzipBytes > a.totalGzipBytes ? b : a));
-    return { ...largest, route: VIEW_ROUTES[name] ?? name, view: chunk.src ?? `${name} (${chunk.file})` };
+    const loaded = keyClosure(manifest, [key, view, ...(name === 'LabPage' ? labChunks : [])]);
+    const runsEngine = manifest[ENGINE_SRC] !== undefined && [...loaded].some((k) => manifest[k]!.dynamicImports?.includes(ENGINE_SRC));
+    const have = new Set(largest.files.map((f) => f.file));
+    const engineFiles = runsEngine ? [...staticClosure(manifest, [ENGINE_SRC])].filter((f) => !have.has(f)) : [];
+    const engineGzipBytes = engineFiles.length ? measureFiles(outDir, ENGINE_SRC, engineFiles).totalGzipBytes : 0;
+    return {
+      ...largest, route: VIEW_ROUTES[name] ?? name, view: chunk.src ?? `${name} (${chunk.file})`,
+      engineGzipBytes, interactiveGzipBytes: largest.totalGzipBytes + engineGzipBytes,
+    };
   });
+}
+
+/**
+ * The engine: the world and everything it runs (the flow's machine, the servers, XState, jose). Pages import it
+ * dynamically as they build their first world (src/ui/session.svelte.ts, src/labs/runner.ts), so it is not in
+ * a route's first load; routes that build a world count it in their interactive figure.
+ */
+export const ENGINE_SRC = 'src/world/index.ts';
+
+/** The engine's own chunk in a build made by `buildApp` (undefined when the build has none of its own). */
+export function engineFile(outDir: string): string | undefined {
+  return readManifest(outDir)[ENGINE_SRC]?.file;
+}
+
+/** `keys` and every manifest key they import statically. */
+function keyClosure(manifest: Manifest, keys: string[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (key: string) => {
+    if (out.has(key) || !manifest[key]) return;
+    out.add(key);
+    for (const imported of manifest[key]!.imports ?? []) visit(imported);
+  };
+  for (const key of keys) visit(key);
+  return out;
 }
 
 /** A lab's own chunk (virtual:labs/lab/<id>), named after the lab. */

@@ -12,7 +12,7 @@
  */
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse, { desktopConfig } from 'lighthouse';
-import { CHROMIUM_ARGS, findChromium } from '../../e2e/browser.ts';
+import { CHROMIUM_ARGS, findChromium } from './chromium.ts';
 import { findFreePort } from './browserBench.ts';
 
 export type FormFactor = 'mobile' | 'desktop';

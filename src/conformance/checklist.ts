@@ -20,8 +20,6 @@ export interface ChecklistRow {
 
 /** MUST, MUST NOT and DEF rows: the ones `required rows:` counts. */
 export const REQUIRED_LEVELS: readonly Level[] = ['MUST', 'MUST NOT', 'DEF'];
-/** Rows the server side (issue: S, UI, RS, and the server half of C+S / S+RS) must implement. */
-export const SERVER_ACTORS = ['S', 'UI', 'RS', 'C+S', 'S+RS'] as const;
 
 export function checklistPath(): string {
   return existsSync(SHARED_CHECKLIST) ? SHARED_CHECKLIST : LOCAL_CHECKLIST;

@@ -18,7 +18,7 @@ import { ProgressStore } from '../ui/progress.ts';
 import './element.css';
 import Embed from './Embed.svelte';
 import type { EmbedMessage } from './messages.ts';
-import { parseEmbedAttributes } from './options.ts';
+import { parseEmbedAttributes } from './contract/options.ts';
 import { embedProps, type EmbedProps } from './state.svelte.ts';
 
 export const ELEMENT_NAME = 'device-flow-lab';

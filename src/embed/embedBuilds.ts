@@ -17,7 +17,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Plugin, PluginOption } from 'vite';
-import { ELEMENT_FILE_NAME, EMBED_PAGE_NAME, EMBED_SCRIPT_NAME } from './constants.ts';
+import { ELEMENT_FILE_NAME, EMBED_PAGE_NAME, EMBED_SCRIPT_NAME } from './contract/constants.ts';
 
 /** The string in element.ts and frame.ts that becomes the CSS. */
 export const CSS_PLACEHOLDER = '__DFL_EMBED_CSS__';

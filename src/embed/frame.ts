@@ -13,7 +13,7 @@ import { mount } from 'svelte';
 import { ProgressStore } from '../ui/progress.ts';
 import Embed from './Embed.svelte';
 import { parseIncoming, type EmbedMessage } from './messages.ts';
-import { normaliseOrigin, parseEmbedHash, type EmbedTheme } from './options.ts';
+import { normaliseOrigin, parseEmbedHash, type EmbedTheme } from './contract/options.ts';
 import { embedProps } from './state.svelte.ts';
 
 /** The embedding page's origin, as far as the browser tells: undefined when unknown or opaque. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_SOURCE, MESSAGE_VERSION, parseIncoming, toMessage, type EmbedEvent } from './messages.ts';
-import { normaliseOrigin } from './options.ts';
+import { normaliseOrigin } from './contract/options.ts';
 
 const ALLOWED = ['https://docs.example.com', 'http://127.0.0.1:8080'];
 const RESET = { source: MESSAGE_SOURCE, version: MESSAGE_VERSION, type: 'reset' };

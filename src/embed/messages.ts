@@ -9,7 +9,7 @@
  * Incoming messages are UNTRUSTED (any window can post to the iframe): `parseIncoming` accepts only the exact
  * command shapes, from the listed origins, and never throws, whatever `data` is.
  */
-import { EMBED_THEMES, normaliseOrigin, type EmbedMode, type EmbedTheme } from './options.ts';
+import { EMBED_THEMES, normaliseOrigin, type EmbedMode, type EmbedTheme } from './contract/options.ts';
 
 export const MESSAGE_SOURCE = 'device-flow-lab';
 export const MESSAGE_VERSION = 1;

@@ -4,7 +4,7 @@
  */
 import type { ProgressStore } from '../ui/progress.ts';
 import type { EmbedMessage } from './messages.ts';
-import type { EmbedOptions, ParsedEmbedOptions } from './options.ts';
+import type { EmbedOptions, ParsedEmbedOptions } from './contract/options.ts';
 
 export interface EmbedProps {
   options: EmbedOptions;

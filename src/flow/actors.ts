@@ -10,6 +10,8 @@ import {
   deviceAuthorizationRequest,
   deviceCodeGrantRequest,
   discoveryRequest,
+  openidDiscoveryRequest,
+  ResponseValidationError,
   processDeviceAuthorizationResponse,
   processDeviceCodeGrantResponse,
   processDiscoveryResponse,
@@ -19,6 +21,7 @@ import {
   protectedResourceRequest,
   refreshTokenGrantRequest,
   revocationRequest,
+  type ClientIdentity,
   type ResourceCredentials,
   type TokenTypeHint,
   type UrlPolicy,
@@ -41,6 +44,15 @@ export interface DpopInput {
 interface WithHttp {
   http: HttpInput;
 }
+
+/** The client's identity: `client_id`, and `client_secret` for a confidential client (RFC 6749 §2.3.1). */
+export interface WithClient {
+  clientId: string;
+  clientSecret?: string;
+}
+
+const clientOf = (input: WithClient): ClientIdentity =>
+  input.clientSecret ? { clientId: input.clientId, clientSecret: input.clientSecret } : { clientId: input.clientId };
 
 /**
  * Send a request built around a fresh DPoP proof (RFC 9449 §4, §7.3: a new `jti` every time), and retry once
@@ -76,10 +88,21 @@ async function asksForNonce(response: Response): Promise<boolean> {
   }
 }
 
-/** RFC 8414: fetch and validate the metadata. */
+/**
+ * RFC 8414: fetch and validate the metadata. When the server has no RFC 8414 document (any status but 200), try
+ * OpenID Connect Discovery 1.0 §4 (`/.well-known/openid-configuration`), which many providers publish instead.
+ */
 export const discoverMetadata = fromPromise(async ({ input, signal }: { input: WithHttp & { issuer: string; policy: UrlPolicy }; signal: AbortSignal }) => {
-  const response = await send({ ...input.http, signal }, discoveryRequest(input.issuer, input.policy));
-  return processDiscoveryResponse(input.issuer, response, input.policy);
+  const http = { ...input.http, signal };
+  const response = await send(http, discoveryRequest(input.issuer, input.policy));
+  if (response.status === 200) return processDiscoveryResponse(input.issuer, response, input.policy);
+  await response.body?.cancel();
+  const openid = await send(http, openidDiscoveryRequest(input.issuer, input.policy));
+  if (openid.status !== 200) {
+    await openid.body?.cancel();
+    throw new ResponseValidationError('authorization server metadata', '(status)', `HTTP 200 at ${new URL(discoveryRequest(input.issuer, input.policy).url).pathname} (RFC 8414 §3) or ${new URL(openidDiscoveryRequest(input.issuer, input.policy).url).pathname} (OpenID Connect Discovery §4)`, `${response.status} and ${openid.status}`);
+  }
+  return processDiscoveryResponse(input.issuer, openid, input.policy);
 });
 
 /** RFC 9449 §4.2: a fresh key pair for this login. */
@@ -87,18 +110,18 @@ export const generateProofKey = fromPromise(async () => generateDpopKeyPair());
 
 /** RFC 8628 §3.1-3.2: ask for a device code and user code. */
 export const requestDeviceCode = fromPromise(
-  async ({ input, signal }: { input: WithHttp & { endpoint: string; clientId: string; scopes: string[] }; signal: AbortSignal }) => {
-    const response = await send({ ...input.http, signal }, deviceAuthorizationRequest(input.endpoint, { clientId: input.clientId }, input.scopes));
+  async ({ input, signal }: { input: WithHttp & WithClient & { endpoint: string; scopes: string[] }; signal: AbortSignal }) => {
+    const response = await send({ ...input.http, signal }, deviceAuthorizationRequest(input.endpoint, clientOf(input), input.scopes));
     return processDeviceAuthorizationResponse(response);
   },
 );
 
 /** RFC 8628 §3.4-3.5: one poll of the token endpoint. */
 export const pollToken = fromPromise(
-  async ({ input, signal }: { input: WithHttp & { endpoint: string; clientId: string; deviceCode: string; dpop?: DpopInput }; signal: AbortSignal }) => {
+  async ({ input, signal }: { input: WithHttp & WithClient & { endpoint: string; deviceCode: string; dpop?: DpopInput }; signal: AbortSignal }) => {
     const http = { ...input.http, signal };
     const { response, nonce } = await sendWithDpop(http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
-      deviceCodeGrantRequest(input.endpoint, { clientId: input.clientId }, input.deviceCode, proof ? { dpop: proof } : {}),
+      deviceCodeGrantRequest(input.endpoint, clientOf(input), input.deviceCode, proof ? { dpop: proof } : {}),
     );
     const outcome = await processDeviceCodeGrantResponse(response, { dpopProofSent: input.dpop !== undefined });
     return { outcome, nonce };
@@ -107,10 +130,10 @@ export const pollToken = fromPromise(
 
 /** RFC 6749 §6: trade the refresh token for new tokens. */
 export const refreshTokens = fromPromise(
-  async ({ input, signal }: { input: WithHttp & { endpoint: string; clientId: string; refreshToken: string; dpop?: DpopInput }; signal: AbortSignal }) => {
+  async ({ input, signal }: { input: WithHttp & WithClient & { endpoint: string; refreshToken: string; dpop?: DpopInput }; signal: AbortSignal }) => {
     const http = { ...input.http, signal };
     const { response, nonce } = await sendWithDpop(http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
-      refreshTokenGrantRequest(input.endpoint, { clientId: input.clientId }, input.refreshToken, proof ? { dpop: proof } : {}),
+      refreshTokenGrantRequest(input.endpoint, clientOf(input), input.refreshToken, proof ? { dpop: proof } : {}),
     );
     const result = await processTokenEndpointResponse(response, { dpopProofSent: input.dpop !== undefined });
     return { result, nonce };
@@ -119,8 +142,8 @@ export const refreshTokens = fromPromise(
 
 /** RFC 7009 §2: revoke one token. */
 export const revokeToken = fromPromise(
-  async ({ input, signal }: { input: WithHttp & { endpoint: string; clientId: string; token: string; hint: TokenTypeHint; policy: UrlPolicy }; signal: AbortSignal }) => {
-    const request = revocationRequest(input.endpoint, { clientId: input.clientId }, input.token, input.hint, input.policy);
+  async ({ input, signal }: { input: WithHttp & WithClient & { endpoint: string; token: string; hint: TokenTypeHint; policy: UrlPolicy }; signal: AbortSignal }) => {
+    const request = revocationRequest(input.endpoint, clientOf(input), input.token, input.hint, input.policy);
     return processRevocationResponse(await send({ ...input.http, signal }, request));
   },
 );

@@ -3,6 +3,7 @@
  * with the `debug` and `redaction` knobs. Debug lines go to a sink that the machine turns into `cli.debug`
  * events.
  */
+import { bodyTextOf, withBodyText } from '../protocol/bodyText.ts';
 import type { DebugLevel } from './knobs.ts';
 import { redactBody, redactHeader, redactUrl } from './redact.ts';
 
@@ -28,13 +29,13 @@ export class NetworkError extends Error {
 
 /** Send `request` through the injected fetch, logging per the knobs. Rejections become `NetworkError`. */
 export async function send(opts: HttpOptions, request: Request): Promise<Response> {
-  const req = opts.signal ? new Request(request, { signal: opts.signal }) : request;
+  const req = opts.signal ? withSignal(request, opts.signal) : request;
   const url = opts.redaction ? redactUrl(req.url) : req.url;
   if (opts.debug !== 'off') {
     opts.log(`> ${req.method} ${url}`);
     logHeaders(opts, '>', req.headers);
     if (opts.debug === 'bodies' && req.body) {
-      const text = await req.clone().text();
+      const text = bodyTextOf(req) ?? (await req.clone().text());
       opts.log(`> ${opts.redaction ? redactBody(text, req.headers.get('content-type')) : text}`);
     }
   }
@@ -54,6 +55,16 @@ export async function send(opts: HttpOptions, request: Request): Promise<Respons
     }
   }
   return response;
+}
+
+/**
+ * A copy of `request` that aborts with `signal`. When the body's text is known, the copy is made from the text:
+ * copying a request with an unread body pipes its stream through an identity transform, the costliest part of an
+ * in-memory exchange.
+ */
+function withSignal(request: Request, signal: AbortSignal): Request {
+  const text = request.body === null ? undefined : bodyTextOf(request);
+  return text === undefined ? new Request(request, { signal }) : withBodyText(new Request(request, { signal, body: text }), text);
 }
 
 function logHeaders(opts: HttpOptions, arrow: string, headers: Headers): void {

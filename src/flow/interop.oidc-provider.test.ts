@@ -27,15 +27,13 @@
  * - oidc-provider sends no `interval` in the device authorization response, so the CLI waits the RFC 8628 §3.2
  *   default of 5 s between polls; the login therefore takes about 10 s (one authorization_pending, then tokens).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors as oidcErrors } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createActor } from 'xstate';
 import { realClock } from '../sim/clock.ts';
 import type { FetchFn } from './http.ts';
-import { cliMachine } from './machine.ts';
-import { statePath } from './testing/harness.ts';
+import { runCli } from './run.ts';
+import { approveInBrowser, close, listenOnLoopback, type Loopback } from './testing/loopback.ts';
 import { MemoryStorageHost } from './testing/memory-storage.ts';
 import { EARLY_REFRESH_MAX_FRACTION, refreshDueAt, type CliEmitted, type CliInput } from './types.ts';
 
@@ -47,34 +45,6 @@ const API_SCOPES = 'profile projects:read';
 const ACCESS_TOKEN_TTL_S = 3;
 const USER = 'alice';
 
-// ---------------------------------------------------------------------------------------------------------
-// Loopback servers
-
-interface Loopback {
-  server: Server;
-  origin: string;
-  /** Set once the origin is known (oidc-provider needs its issuer before it can handle requests). */
-  handler?: (req: IncomingMessage, res: ServerResponse) => void;
-}
-
-async function listenOnLoopback(): Promise<Loopback> {
-  const lb: Pick<Loopback, 'handler'> = {};
-  const server = createServer((req, res) => {
-    if (lb.handler) lb.handler(req, res);
-    else res.writeHead(503).end();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return Object.assign(lb, { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-}
-
-async function close(lb: Loopback | undefined): Promise<void> {
-  if (!lb) return;
-  lb.server.closeAllConnections();
-  await new Promise<void>((resolve) => lb.server.close(() => resolve()));
-}
 
 /** The protected API's own log: what it was shown and what it answered. */
 interface ApiHit {
@@ -151,111 +121,6 @@ function recordingFetch(log: Exchange[]): FetchFn {
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// The user's browser: oidc-provider's verification and interaction pages, through fetch with a cookie jar
-
-interface Page {
-  url: string;
-  status: number;
-  html: string;
-}
-
-interface Cookie {
-  name: string;
-  value: string;
-  path: string;
-}
-
-const decodeHtml = (s: string) =>
-  s.replace(/&(amp|lt|gt|quot|#39|#x27|#x2F|#47);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", '#x2F': '/', '#47': '/' })[e] ?? _m);
-
-function attribute(tag: string, name: string): string | undefined {
-  const m = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
-  return m ? decodeHtml(m[1]!) : undefined;
-}
-
-class Browser {
-  readonly #jar: Cookie[] = [];
-  /** Every page visited, for failure messages. */
-  readonly trail: string[] = [];
-
-  /** GET or POST, following redirects like a browser (303/302 → GET). */
-  async go(url: string, form?: URLSearchParams): Promise<Page> {
-    let target = new URL(url);
-    let init: RequestInit = form ? { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } } : { method: 'GET' };
-    for (let hops = 0; hops < 10; hops++) {
-      const headers = new Headers(init.headers);
-      const cookie = this.#cookiesFor(target);
-      if (cookie) headers.set('cookie', cookie);
-      const response = await fetch(target, { ...init, headers, redirect: 'manual' });
-      this.#store(target, response.headers.getSetCookie());
-      this.trail.push(`${init.method} ${target.pathname} → ${response.status}`);
-      const location = response.headers.get('location');
-      if (response.status >= 300 && response.status < 400 && location) {
-        await response.arrayBuffer();
-        target = new URL(location, target);
-        init = { method: 'GET' };
-        continue;
-      }
-      return { url: target.href, status: response.status, html: await response.text() };
-    }
-    throw new Error(`too many redirects: ${this.trail.join(', ')}`);
-  }
-
-  /** Submit a form on the page (by id, or the first one) with its hidden inputs plus `fill`. */
-  async submit(page: Page, fill: Record<string, string>, formId?: string): Promise<Page> {
-    const forms = [...page.html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)];
-    const form = formId ? forms.find((f) => attribute(f[1]!, 'id') === formId) : forms[0];
-    if (!form) throw new Error(`no form${formId ? ` #${formId}` : ''} on ${page.url} (${page.status}): ${page.html.slice(0, 500)}`);
-    const fields = new URLSearchParams();
-    for (const [input] of form[2]!.matchAll(/<input\b[^>]*>/gi)) {
-      const name = attribute(input, 'name');
-      if (name && !(name in fill)) fields.set(name, attribute(input, 'value') ?? '');
-    }
-    for (const [name, value] of Object.entries(fill)) fields.set(name, value);
-    return this.go(new URL(attribute(form[1]!, 'action') ?? page.url, page.url).href, fields);
-  }
-
-  #cookiesFor(url: URL): string {
-    return this.#jar
-      .filter((c) => c.path === '/' || url.pathname === c.path || url.pathname.startsWith(`${c.path.replace(/\/$/, '')}/`))
-      .map((c) => `${c.name}=${c.value}`)
-      .join('; ');
-  }
-
-  #store(url: URL, setCookies: string[]): void {
-    for (const header of setCookies) {
-      const [pair = '', ...attrs] = header.split(';').map((s) => s.trim());
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      const path = attrs.find((a) => /^path=/i.test(a))?.slice(5) || url.pathname.replace(/\/[^/]*$/, '') || '/';
-      const expires = attrs.find((a) => /^expires=/i.test(a))?.slice(8);
-      const maxAge = attrs.find((a) => /^max-age=/i.test(a))?.slice(8);
-      const gone = value === '' || (expires !== undefined && Date.parse(expires) <= Date.now()) || (maxAge !== undefined && Number(maxAge) <= 0);
-      const i = this.#jar.findIndex((c) => c.name === name && c.path === path);
-      if (i >= 0) this.#jar.splice(i, 1);
-      if (!gone) this.#jar.push({ name, value, path });
-    }
-  }
-}
-
-/**
- * What the user does after reading the terminal: open the verification URI, type the user code, confirm the
- * device, sign in (devInteractions accept any login) and consent. Returns the final page.
- */
-async function approveInBrowser(verificationUri: string, userCode: string, login: string): Promise<{ page: Page; trail: string[] }> {
-  const browser = new Browser();
-  const entry = await browser.go(verificationUri);
-  const confirm = await browser.submit(entry, { user_code: userCode }, 'op.deviceInputForm');
-  expect(confirm.html, browser.trail.join(', ')).toContain(userCode);
-  const signIn = await browser.submit(confirm, {}, 'op.deviceConfirmForm');
-  expect(signIn.html, browser.trail.join(', ')).toContain('name="login"');
-  const consent = await browser.submit(signIn, { login, password: 'any' });
-  expect(consent.html, browser.trail.join(', ')).toContain('value="consent"');
-  const page = await browser.submit(consent, {});
-  return { page, trail: browser.trail };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Waiting on real time
@@ -357,13 +222,12 @@ describe('the CLI machine against oidc-provider v9', () => {
       storage,
       knobs: { allowInsecureLoopback: true },
     };
-    const actor = createActor(cliMachine, { clock: realClock, input });
+    // Driven as any outside host drives it: through the runner (run.ts), with the real clock and the real fetch.
     const emitted: Array<CliEmitted & { at: number }> = [];
-    actor.on('*', (event) => emitted.push({ ...event, at: Date.now() }));
-    actor.start();
+    const cli = runCli({ input, onEmit: (event) => emitted.push({ ...event, at: Date.now() }) });
 
-    const state = () => statePath(actor.getSnapshot().value);
-    const context = () => actor.getSnapshot().context;
+    const state = () => cli.state();
+    const context = () => cli.actor.getSnapshot().context;
     const output = () => emitted.flatMap((e) => (e.type === 'cli.output' ? [e.text] : []));
     const describeState = () => `state ${state()}; output: ${JSON.stringify(output())}; requests: ${exchanges.map((x) => `${x.method} ${new URL(x.url).pathname} ${x.status}`).join(', ')}`;
     const until = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000) => waitFor(what, probe, timeoutMs, describeState);
@@ -371,11 +235,11 @@ describe('the CLI machine against oidc-provider v9', () => {
     const stored = () => [...storage.slots.values()].map((s) => s.record);
 
     try {
-      await until('idle', () => state() === 'idle');
+      expect(await cli.whenAtRest()).toBe('idle');
 
       // --- Login: the CLI shows the code; the first poll (after the 5 s default interval) is pending.
       const t0 = Date.now();
-      actor.send({ type: 'user.login' });
+      cli.send({ type: 'user.login' });
       const userCode = await until('the user code on the terminal', () => output().map((l) => /one-time code: (\S+)/.exec(l)?.[1]).find(Boolean));
       const verificationUri = await until('the verification URI', () => output().map((l) => /^Then open (\S+) in a browser/.exec(l)?.[1]).find(Boolean));
       expect(verificationUri).toBe(`${issuer}/device`);
@@ -415,7 +279,7 @@ describe('the CLI machine against oidc-provider v9', () => {
 
       // --- whoami: the API accepts the access token (oidc-provider says it is active, for this API).
       expect(Date.now()).toBeLessThan(first.expiresAt!);
-      actor.send({ type: 'user.whoami' });
+      cli.send({ type: 'user.whoami' });
       await until('the first API call', () => apiLog.length === 1 && state() === 'authenticated.ready');
       expect(apiLog[0]).toMatchObject({ path: '/api/me', status: 200, token: first.accessToken });
       expect(output()).toContain(JSON.stringify({ sub: USER, scope: API_SCOPES }));
@@ -431,7 +295,7 @@ describe('the CLI machine against oidc-provider v9', () => {
       const tRefresh = Date.now();
       // Still before the CLI's own expiry: without the margin it would have sent the old token.
       expect(tRefresh).toBeLessThan(first.expiresAt!);
-      actor.send({ type: 'user.whoami' });
+      cli.send({ type: 'user.whoami' });
       await until('the second API call', () => apiLog.length === 2 && state() === 'authenticated.ready');
       const refreshMs = Date.now() - tRefresh;
       const refreshes = tokenRequests('refresh_token');
@@ -453,7 +317,7 @@ describe('the CLI machine against oidc-provider v9', () => {
 
       // --- Logout: revoke the refresh token, then the access token (RFC 7009), then clear the store.
       const tLogout = Date.now();
-      actor.send({ type: 'user.logout' });
+      cli.send({ type: 'user.logout' });
       await until('loggedOut', () => state() === 'loggedOut');
       const logoutMs = Date.now() - tLogout;
       const revocations = exchanges.filter((x) => x.url === metadata.revocation_endpoint);
@@ -484,7 +348,7 @@ describe('the CLI machine against oidc-provider v9', () => {
       // Timings (real time), for the record when the test is run with --reporter=verbose.
       console.info(`oidc-provider interop: login ${loginMs} ms, refresh + call ${refreshMs} ms, logout ${logoutMs} ms, total ${Date.now() - t0} ms`);
     } finally {
-      actor.stop();
+      cli.stop();
     }
   }, 25_000);
 });

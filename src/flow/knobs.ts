@@ -4,6 +4,7 @@
  * design/failure-modes.md). With every knob at its default the CLI machine satisfies every C row of
  * spec/conformance.md. Labs and the sandbox set these; the machine has no lab-specific code path.
  */
+import { knobRequirement, type KnobKind, type KnobSpecOf } from '../sim/knobSpec.ts';
 
 export const SLOW_DOWN_HANDLING = ['add-5', 'add-1', 'fatal', 'ignore'] as const;
 export const DEBUG_LEVELS = ['off', 'requests', 'bodies'] as const;
@@ -12,6 +13,8 @@ export const TOKEN_DELIVERY = ['store', 'argv', 'env'] as const;
 export const LOGOUT_MODES = ['revoke', 'local-only'] as const;
 export const SCOPE_SETS = ['minimal', 'broad'] as const;
 export const REFRESH_MODES = ['rotate', 'reuse-first', 'off'] as const;
+export const UNKNOWN_POLL_ERRORS = ['stop', 'keep-polling'] as const;
+export const CI_AUTH_MODES = ['workload-identity', 'device-flow'] as const;
 
 export type SlowDownHandling = (typeof SLOW_DOWN_HANDLING)[number];
 export type DebugLevel = (typeof DEBUG_LEVELS)[number];
@@ -20,6 +23,8 @@ export type TokenDelivery = (typeof TOKEN_DELIVERY)[number];
 export type LogoutMode = (typeof LOGOUT_MODES)[number];
 export type ScopeSet = (typeof SCOPE_SETS)[number];
 export type RefreshMode = (typeof REFRESH_MODES)[number];
+export type UnknownPollErrors = (typeof UNKNOWN_POLL_ERRORS)[number];
+export type CiAuthMode = (typeof CI_AUTH_MODES)[number];
 
 export interface ClientKnobs {
   /** `'server'`: use the server's `interval` (5 s when absent); a number: poll every N seconds regardless. */
@@ -28,6 +33,12 @@ export interface ClientKnobs {
   slowDown: SlowDownHandling;
   /** Stop polling on `access_denied` / `expired_token` (false keeps polling). */
   stopOnDenialOrExpiry: boolean;
+  /**
+   * A poll error that is not one of RFC 8628 §3.5's four names (a provider's own, e.g. Entra's
+   * `authorization_declined`): `stop` ends the login (RFC 8628 §3.5: only pending and slow_down continue);
+   * `keep-polling` treats it as "not yet", as a client that only knows the RFC's words does.
+   */
+  unknownPollErrors: UnknownPollErrors;
   /** Arm a local deadline of `expires_in` and stop polling when it fires. */
   hardDeadline: boolean;
   /** Print the device code on the terminal next to the user code. */
@@ -50,6 +61,12 @@ export interface ClientKnobs {
   refreshTokens: RefreshMode;
   /** Allow plain http to 127.0.0.1, localhost and [::1] only (a local IdP). */
   allowInsecureLoopback: boolean;
+  /**
+   * How `login` authenticates in a CI job whose platform offers an OIDC ID token: `workload-identity` exchanges
+   * that token for a short-lived access token (RFC 8693) and stores nothing; `device-flow` starts a person's
+   * device login anyway. Without a CI ID token on the host, login always uses the device flow.
+   */
+  ciAuth: CiAuthMode;
 }
 
 /** Secure defaults. DPoP is off by default only because not every server supports it (see the brief). */
@@ -57,6 +74,7 @@ export const DEFAULT_CLIENT_KNOBS: Readonly<ClientKnobs> = Object.freeze({
   pollInterval: 'server',
   slowDown: 'add-5',
   stopOnDenialOrExpiry: true,
+  unknownPollErrors: 'stop',
   hardDeadline: true,
   showDeviceCode: false,
   debug: 'off',
@@ -68,6 +86,7 @@ export const DEFAULT_CLIENT_KNOBS: Readonly<ClientKnobs> = Object.freeze({
   dpop: false,
   refreshTokens: 'rotate',
   allowInsecureLoopback: false,
+  ciAuth: 'workload-identity',
 }) as Readonly<ClientKnobs>;
 
 /** The scope sets (the simulated API's scopes; minimal is what everyday commands need). */
@@ -76,20 +95,12 @@ export const SCOPES: Readonly<Record<ScopeSet, readonly string[]>> = {
   broad: ['profile', 'projects:read', 'projects:write', 'projects:admin'],
 };
 
-interface KnobSpecBase<K extends keyof ClientKnobs> {
-  key: K;
-  label: string;
-  description: string;
-  /** What goes wrong when it is set insecurely, with the failure mode (F) / guidance (G) it teaches. */
-  risk: string;
-}
-
-export type ClientKnobSpec<K extends keyof ClientKnobs = keyof ClientKnobs> = KnobSpecBase<K> &
-  (
-    | { kind: 'boolean' }
-    | { kind: 'choice'; choices: readonly string[] }
-    | { kind: 'interval'; min: number; max: number; unit: 's' }
-  );
+/** A client knob: a checkbox, a choice or the poll interval. */
+export type ClientKnobSpec<K extends keyof ClientKnobs = keyof ClientKnobs> = KnobSpecOf<
+  ClientKnobs,
+  K,
+  Extract<KnobKind, { kind: 'boolean' | 'choice' | 'interval' }>
+>;
 
 export const CLIENT_KNOB_SPECS: readonly ClientKnobSpec[] = [
   { key: 'pollInterval', kind: 'interval', min: 1, max: 120, unit: 's', label: 'CLI poll interval',
@@ -101,6 +112,9 @@ export const CLIENT_KNOB_SPECS: readonly ClientKnobSpec[] = [
   { key: 'stopOnDenialOrExpiry', kind: 'boolean', label: 'Stop on denial and expiry',
     description: 'Stop polling on access_denied and expired_token.',
     risk: 'The terminal keeps spinning after Deny or expiry and hammers the server (F5, G3).' },
+  { key: 'unknownPollErrors', kind: 'choice', choices: UNKNOWN_POLL_ERRORS, label: 'Unknown poll errors',
+    description: "stop: any poll error other than authorization_pending and slow_down ends the login, providers' own names included; keep-polling: only the RFC's access_denied and expired_token do.",
+    risk: "A client that knows only the RFC's words keeps polling after an Entra user said no (authorization_declined), until the code expires (F25)." },
   { key: 'hardDeadline', kind: 'boolean', label: 'Local deadline',
     description: 'Stop polling when expires_in has passed, even if the server never says expired_token.',
     risk: 'Without it the CLI polls forever after the code expired (F4).' },
@@ -134,6 +148,9 @@ export const CLIENT_KNOB_SPECS: readonly ClientKnobSpec[] = [
   { key: 'allowInsecureLoopback', kind: 'boolean', label: 'Allow http on loopback',
     description: 'Accept an http issuer or endpoint on 127.0.0.1, localhost or [::1] only (a local IdP).',
     risk: 'Plain HTTP exposes codes and tokens on the wire; only loopback is ever allowed (RFC 8628 §3.1).' },
+  { key: 'ciAuth', kind: 'choice', choices: CI_AUTH_MODES, label: 'CI authentication',
+    description: "In a CI job that can get an OIDC ID token: workload-identity exchanges it for a short-lived access token for the job (RFC 8693) and stores nothing; device-flow makes a person log in.",
+    risk: "A person's device-flow login on a CI runner leaves a long-lived refresh token that every later job uses as that person (F22, G10)." },
 ];
 
 /** Merge overrides over the secure defaults and check every value; throws with the knob named. */
@@ -141,23 +158,9 @@ export function resolveClientKnobs(overrides: Partial<ClientKnobs> = {}): Client
   const knobs = { ...DEFAULT_CLIENT_KNOBS, ...overrides } as ClientKnobs;
   for (const spec of CLIENT_KNOB_SPECS) {
     const value: unknown = knobs[spec.key];
-    const problem = checkKnob(spec, value);
-    if (problem) throw new TypeError(`Invalid client knob ${spec.key}: ${problem}`);
+    const needed = knobRequirement(spec, value);
+    if (needed) throw new TypeError(`Invalid client knob ${spec.key}: expected ${needed}`);
   }
   return knobs;
-}
-
-function checkKnob(spec: ClientKnobSpec, value: unknown): string | undefined {
-  switch (spec.kind) {
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : 'expected true or false';
-    case 'choice':
-      return typeof value === 'string' && spec.choices.includes(value) ? undefined : `expected one of ${spec.choices.join(', ')}`;
-    case 'interval':
-      if (value === 'server') return undefined;
-      return typeof value === 'number' && Number.isInteger(value) && value >= spec.min && value <= spec.max
-        ? undefined
-        : `expected 'server' or a whole number of seconds from ${spec.min} to ${spec.max}`;
-  }
 }
 

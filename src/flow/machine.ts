@@ -4,8 +4,9 @@
  * logout (RFC 7009).
  *
  *   booting → idle ─user.login→ signingIn { checking → [generatingKey] → [discovering] → requestingCode
+ *                                           (on CI with workload identity: checking → [discovering] → exchangingCiToken → authenticated)
  *                                           → awaitingApproval { waitingInterval ⇄ polling → classifying } }
- *           → authenticated { persisting → ready ⇄ callingApi → calledApi, refreshing → refreshed }
+ *           → authenticated { persisting → ready ⇄ callingApi → calledApi, refreshing [⇄ waitingToRetryRefresh] → refreshed }
  *           ─user.logout→ loggingOut { revoking ⇄ waitingToRetry, clearing } → loggedOut
  *   terminal outcomes: denied, expired, failed, cancelled, reauthRequired, loggedOut. Each accepts a new
  *   user.login (RFC 8628 §3.5 MAY) and none restarts by itself (§3.5 SHOULD wait for the user; §3.1).
@@ -13,18 +14,37 @@
  * All HTTP goes through the injected fetch (actors.ts), all waiting through named delays on the actor's clock,
  * and everything the world sees is emitted (types.ts `CliEmitted`).
  */
-import { and, assign, emit, enqueueActions, not, type AnyActorRef } from 'xstate';
-import { initialInterval } from './interval.ts';
+import { and, not, type AnyActorRef } from 'xstate';
 import { resolveClientKnobs } from './knobs.ts';
-import { line, savedLines } from './messages.ts';
-import { cliSetup, explain, httpOf, dpopOf, needsRecord, planOf, policyOf } from './setup.ts';
-import { describeTarget } from './storage.ts';
+import { cliSetup, clientOf, httpOf, dpopOf, needsRecord, planOf, policyOf, type FailureNote } from './setup.ts';
 import type { CliContext } from './types.ts';
 import { CLI_NAME, DEFAULT_BACKOFF_CAP_S, DEFAULT_CLIENT_ID, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_REVOCATION_RETRY_S } from './types.ts';
 
 /** RFC 8414 discovery input: the same wherever a step finds it has no endpoints yet (login, refresh, logout). */
 const discoveryInput = ({ context, self }: { context: CliContext; self: AnyActorRef }) =>
   ({ http: httpOf(context, self), issuer: context.issuer, policy: policyOf(context) });
+
+const AS_TIMEOUT = 'The authorization server did not answer (timeout).';
+
+/** A step that failed: note why (setup.ts `noteFailure`), say it, then any `more`, and go to `target`. */
+const failTo = <T extends string>(target: T, note: FailureNote, ...more: Array<'reportSessionOver' | 'forgetSession'>) =>
+  ({ target, actions: [{ type: 'noteFailure', params: note }, 'reportFailure', ...more] }) as const;
+
+/** A request without an answer within `requestTimeout` fails the step (the default: the authorization server's). */
+const timeoutTo = <T extends string>(target: T, note: FailureNote = { message: AS_TIMEOUT }) => ({ requestTimeout: failTo(target, note) }) as const;
+
+/**
+ * RFC 8414 discovery wherever a step finds it has no endpoints yet (login, refresh, logout): on success keep the
+ * metadata and go on to `next`; an error and a timeout take the step's `failed` transition.
+ */
+const discovery = <N extends string, F>(next: N, failed: F, timedOut: F = failed) =>
+  ({
+    invoke: { src: 'discoverMetadata', input: discoveryInput, onDone: { target: next, actions: 'storeMetadata' }, onError: failed },
+    after: { requestTimeout: timedOut },
+  }) as const;
+
+/** Cancel a pending API command (while it runs, or while a refresh waits to retry). */
+const cancelCall = { 'user.cancel': { target: 'ready', actions: ['dropPendingCall', 'reportCallCancelled'] } } as const;
 
 /** Every terminal outcome offers a new login, and only on the user's word (RFC 8628 §3.5). */
 const startLogin = { 'user.login': { target: '#cli.signingIn', actions: 'beginLogin' } } as const;
@@ -47,9 +67,14 @@ export const cliMachine = cliSetup.createMachine({
     storage: input.storage,
     issuer: input.issuer,
     clientId: input.clientId ?? DEFAULT_CLIENT_ID,
+    ...(input.clientSecret ? { clientSecret: input.clientSecret } : {}),
+    ...(input.metadata ? { metadata: input.metadata } : {}),
+    ...(input.loginScopes ? { loginScopes: input.loginScopes } : {}),
+    ...(input.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
     cliName: input.cliName ?? CLI_NAME,
     apiBaseUrl: input.apiBaseUrl,
     knobs: resolveClientKnobs(input.knobs),
+    ...(input.ciIdToken ? { ciIdToken: input.ciIdToken } : {}),
     requestTimeoutMs: input.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     backoffCapS: input.backoffCapS ?? DEFAULT_BACKOFF_CAP_S,
     requestedScopes: [],
@@ -57,6 +82,8 @@ export const cliMachine = cliSetup.createMachine({
     revocations: [],
     revocationAttempts: 0,
     revocationRetryS: DEFAULT_REVOCATION_RETRY_S,
+    refreshRetries: 0,
+    refreshRetryMs: 0,
   }),
   initial: 'booting',
   on: {
@@ -65,22 +92,17 @@ export const cliMachine = cliSetup.createMachine({
     'user.whoami': { actions: 'reportNotLoggedIn' },
     'user.token': { actions: 'reportNotLoggedIn' },
     'user.logout': { actions: 'reportNotLoggedIn' },
+    'user.refresh': { actions: 'reportNotLoggedIn' },
   },
   states: {
     /** Read the store once; no network (RFC 8628 §3.1: nothing is requested until the user asks). */
     booting: {
+      // Not "not logged in": the store has not been read yet. A driver should wait (see run.ts, which queues).
+      on: { 'user.*': { actions: 'reportBooting' } },
       invoke: {
         src: 'loadSession',
         input: ({ context }) => ({ host: context.storage, plan: planOf(context) }),
-        onDone: [
-          {
-            // A DPoP-bound session is useless without its key, which lives only in the process that logged in.
-            guard: ({ context, event }) => event.output !== undefined && event.output.issuer === context.issuer && event.output.tokenType !== 'DPoP',
-            target: 'authenticated',
-            actions: assign({ session: ({ event }) => event.output }),
-          },
-          { target: 'idle' },
-        ],
+        onDone: [{ guard: 'isRestorableSession', target: 'authenticated', actions: 'restoreSession' }, { target: 'idle' }],
         onError: 'idle',
       },
     },
@@ -93,6 +115,7 @@ export const cliMachine = cliSetup.createMachine({
         checking: {
           always: [
             { guard: 'isIssuerInsecure', target: '#cli.failed', actions: 'reportInsecureIssuer' },
+            { guard: and(['usesWorkloadIdentity', 'hasMetadata']), target: 'exchangingCiToken' },
             { guard: 'needsProofKey', target: 'generatingKey' },
             { guard: 'hasMetadata', target: 'requestingCode' },
             { target: 'discovering' },
@@ -101,26 +124,35 @@ export const cliMachine = cliSetup.createMachine({
         generatingKey: {
           invoke: {
             src: 'generateProofKey',
-            onDone: { target: 'checking', actions: assign({ dpop: ({ event }) => ({ key: event.output }) }) },
-            onError: { target: '#cli.failed', actions: [assign({ failure: ({ event }) => explain(event.error) }), 'reportFailure'] },
+            onDone: { target: 'checking', actions: 'keepProofKey' },
+            onError: failTo('#cli.failed', { prefix: '' }),
           },
         },
-        discovering: {
+        discovering: discovery(
+          'checking',
+          failTo('#cli.failed', { prefix: "Could not read the server's metadata: " }),
+          failTo('#cli.failed', { message: AS_TIMEOUT }),
+        ),
+        /** Workload identity (CI): exchange the job's OIDC ID token (RFC 8693) instead of a person's device login; store nothing. */
+        exchangingCiToken: {
+          entry: 'announceWorkloadIdentity',
           invoke: {
-            src: 'discoverMetadata',
-            input: discoveryInput,
-            onDone: { target: 'requestingCode', actions: assign({ metadata: ({ event }) => event.output }) },
-            onError: {
-              target: '#cli.failed',
-              actions: [assign({ failure: ({ event }) => `Could not read the server's metadata: ${explain(event.error)}` }), 'reportFailure'],
-            },
+            src: 'exchangeCiToken',
+            input: ({ context, self }) => ({
+              http: httpOf(context, self),
+              endpoint: context.metadata!.token_endpoint,
+              ...clientOf(context),
+              idToken: context.ciIdToken!,
+              audience: context.issuer,
+              scopes: context.requestedScopes,
+            }),
+            onDone: [
+              { guard: 'exchangeSucceeded', target: '#cli.authenticated.resuming', actions: ['acceptExchangedTokens', 'reportWorkloadLoggedIn'] },
+              { target: '#cli.failed', actions: 'reportExchangeRefused' },
+            ],
+            onError: failTo('#cli.failed', { prefix: 'Workload identity failed: ' }),
           },
-          after: {
-            requestTimeout: {
-              target: '#cli.failed',
-              actions: [assign({ failure: 'The authorization server did not answer (timeout).' }), 'reportFailure'],
-            },
-          },
+          after: timeoutTo('#cli.failed'),
         },
         requestingCode: {
           invoke: {
@@ -128,27 +160,13 @@ export const cliMachine = cliSetup.createMachine({
             input: ({ context, self }) => ({
               http: httpOf(context, self),
               endpoint: context.metadata!.device_authorization_endpoint,
-              clientId: context.clientId,
+              ...clientOf(context),
               scopes: context.requestedScopes,
             }),
-            onDone: {
-              target: 'awaitingApproval',
-              actions: assign(({ context, event }) => ({
-                device: event.output,
-                intervalS: initialInterval(context.knobs.pollInterval, event.output.interval),
-              })),
-            },
-            onError: {
-              target: '#cli.failed',
-              actions: [assign({ failure: ({ event }) => `Could not start the login: ${explain(event.error)}` }), 'reportFailure'],
-            },
+            onDone: { target: 'awaitingApproval', actions: 'acceptDeviceCode' },
+            onError: failTo('#cli.failed', { prefix: 'Could not start the login: ' }),
           },
-          after: {
-            requestTimeout: {
-              target: '#cli.failed',
-              actions: [assign({ failure: 'The authorization server did not answer (timeout).' }), 'reportFailure'],
-            },
-          },
+          after: timeoutTo('#cli.failed'),
         },
         /** RFC 8628 §3.3-3.5: show the code, then wait ⇄ poll until an outcome; the local deadline stops it all. */
         awaitingApproval: {
@@ -165,21 +183,17 @@ export const cliMachine = cliSetup.createMachine({
                   const base = {
                     http: httpOf(context, self),
                     endpoint: context.metadata!.token_endpoint,
-                    clientId: context.clientId,
+                    ...clientOf(context),
                     deviceCode: context.device!.device_code,
                   };
                   return dpop ? { ...base, dpop } : base;
                 },
-                onDone: {
-                  target: 'classifying',
-                  actions: assign(({ context, event }) => ({
-                    lastPoll: event.output.outcome,
-                    dpop: context.dpop && { ...context.dpop, asNonce: event.output.nonce ?? context.dpop.asNonce },
-                  })),
-                },
+                onDone: { target: 'classifying', actions: 'notePollResult' },
                 onError: [
                   { guard: 'isNetworkFailure', target: 'waitingInterval', actions: ['backOff', 'reportNetworkRetry'] },
-                  { target: '#cli.failed', actions: [assign({ failure: ({ event }) => `Login failed: ${explain(event.error)}` }), 'reportFailure'] },
+                  // HTTP 429/503 or a 5xx page: not an answer about the code; back off (RFC 8628 §3.5) and poll again.
+                  { guard: 'isRetryLater', target: 'waitingInterval', actions: 'backOffAfterRetryLater' },
+                  failTo('#cli.failed', { prefix: 'Login failed: ' }),
                 ],
               },
               after: { requestTimeout: { target: 'waitingInterval', actions: ['backOff', 'reportNetworkRetry'] } },
@@ -190,6 +204,7 @@ export const cliMachine = cliSetup.createMachine({
                 { guard: 'isPending', target: 'waitingInterval' },
                 { guard: and(['isSlowDown', 'treatsSlowDownAsFatal']), target: '#cli.failed', actions: 'reportPollOutcome' },
                 { guard: 'isSlowDown', target: 'waitingInterval', actions: 'slowDown' },
+                { guard: 'keepsPollingOnUnknownError', target: 'waitingInterval' },
                 { guard: and(['keepsPollingAfterDenialOrExpiry', 'isDenied']), target: 'waitingInterval' },
                 { guard: and(['keepsPollingAfterDenialOrExpiry', 'isExpired']), target: 'waitingInterval' },
                 { guard: 'isDenied', target: '#cli.denied', actions: 'reportPollOutcome' },
@@ -209,19 +224,8 @@ export const cliMachine = cliSetup.createMachine({
           invoke: {
             src: 'saveSession',
             input: ({ context }) => ({ host: context.storage, plan: planOf(context), record: needsRecord(context) }),
-            onDone: {
-              target: 'resuming',
-              actions: enqueueActions(({ event, enqueue }) => {
-                enqueue.emit({ type: 'cli.store', action: 'save', target: event.output.target, ...(event.output.fellBack ? { fellBack: true } : {}) });
-                for (const out of savedLines(event.output)) enqueue.emit(out);
-              }),
-            },
-            onError: {
-              target: 'resuming',
-              actions: emit(({ context, event }) =>
-                line('error', `✗ Credentials were NOT saved to ${describeTarget(planOf(context).primary)}: ${explain(event.error)}. They stay in memory for this session only.`),
-              ),
-            },
+            onDone: { target: 'resuming', actions: 'reportSaved' },
+            onError: { target: 'resuming', actions: 'reportNotSaved' },
           },
         },
         resuming: {
@@ -234,11 +238,12 @@ export const cliMachine = cliSetup.createMachine({
             'user.token': { actions: 'printToken' },
             'user.logout': { target: '#cli.loggingOut' },
             'user.login': { actions: 'reportAlreadyLoggedIn' },
+            'user.refresh': [{ guard: 'hasRefreshToken', target: 'refreshing' }, { actions: 'reportNoRefreshToken' }],
           },
         },
         callingApi: {
           entry: 'announceSubprocess',
-          on: { 'user.cancel': { target: 'ready', actions: [assign({ pendingCall: undefined }), emit(line('error', '✗ Cancelled.'))] } },
+          on: cancelCall,
           invoke: {
             src: 'callApi',
             input: ({ context, self }) => {
@@ -254,24 +259,10 @@ export const cliMachine = cliSetup.createMachine({
               };
               return dpop ? { ...base, dpop } : base;
             },
-            onDone: {
-              target: 'calledApi',
-              actions: assign(({ context, event }) => ({
-                lastApi: event.output.outcome,
-                dpop: context.dpop && { ...context.dpop, rsNonce: event.output.nonce ?? context.dpop.rsNonce },
-              })),
-            },
-            onError: {
-              target: 'ready',
-              actions: [assign({ failure: ({ event }) => explain(event.error), pendingCall: undefined }), 'reportFailure'],
-            },
+            onDone: { target: 'calledApi', actions: 'noteApiResult' },
+            onError: failTo('ready', { prefix: '', dropCall: true }),
           },
-          after: {
-            requestTimeout: {
-              target: 'ready',
-              actions: [assign({ failure: 'The API did not answer (timeout).', pendingCall: undefined }), 'reportFailure'],
-            },
-          },
+          after: timeoutTo('ready', { message: 'The API did not answer (timeout).', dropCall: true }),
         },
         /** RFC 6750 §3.1: 401 invalid_token → refresh once and retry; again → log in again. 403 → never refresh. */
         calledApi: {
@@ -284,25 +275,14 @@ export const cliMachine = cliSetup.createMachine({
         },
         /** A session loaded from the store has no metadata yet: discover the token endpoint first (RFC 8414). */
         refreshing: {
+          entry: 'resetRefreshRetries',
           always: [{ guard: 'hasMetadata', target: 'refreshingTokens' }, { target: 'discoveringForRefresh' }],
         },
-        discoveringForRefresh: {
-          invoke: {
-            src: 'discoverMetadata',
-            input: discoveryInput,
-            onDone: { target: 'refreshingTokens', actions: assign({ metadata: ({ event }) => event.output }) },
-            onError: {
-              target: 'ready',
-              actions: [assign({ failure: ({ event }) => `Could not read the server's metadata: ${explain(event.error)}`, pendingCall: undefined }), 'reportFailure'],
-            },
-          },
-          after: {
-            requestTimeout: {
-              target: 'ready',
-              actions: [assign({ failure: 'The authorization server did not answer (timeout).', pendingCall: undefined }), 'reportFailure'],
-            },
-          },
-        },
+        discoveringForRefresh: discovery(
+          'refreshingTokens',
+          failTo('ready', { prefix: "Could not read the server's metadata: ", dropCall: true }),
+          failTo('ready', { message: AS_TIMEOUT, dropCall: true }),
+        ),
         refreshingTokens: {
           invoke: {
             src: 'refreshTokens',
@@ -311,41 +291,31 @@ export const cliMachine = cliSetup.createMachine({
               const base = {
                 http: httpOf(context, self),
                 endpoint: context.metadata!.token_endpoint,
-                clientId: context.clientId,
+                ...clientOf(context),
                 refreshToken: needsRecord(context).refreshToken!,
               };
               return dpop ? { ...base, dpop } : base;
             },
-            onDone: {
-              target: 'refreshed',
-              actions: assign(({ context, event }) => ({
-                lastRefresh: event.output.result,
-                dpop: context.dpop && { ...context.dpop, asNonce: event.output.nonce ?? context.dpop.asNonce },
-              })),
-            },
+            onDone: { target: 'refreshed', actions: 'noteRefreshResult' },
             onError: [
-              {
-                guard: 'isNetworkFailure',
-                target: 'ready',
-                actions: [assign({ failure: ({ event }) => `Could not refresh the session: ${explain(event.error)}`, pendingCall: undefined }), 'reportFailure'],
-              },
-              {
-                target: '#cli.reauthRequired',
-                actions: [assign({ failure: ({ event }) => `The refreshed tokens were unusable: ${explain(event.error)}` }), 'reportFailure', 'reportSessionOver'],
-              },
+              // HTTP 429/503 or a 5xx page: the refresh token is not known to be bad. Wait (Retry-After or back-off)
+              // and try again, a bounded number of times; then report it and keep the session.
+              { guard: 'mayRetryRefresh', target: 'waitingToRetryRefresh', actions: 'scheduleRefreshRetry' },
+              { guard: 'isRetryLater', target: 'ready', actions: 'reportRefreshGaveUp' },
+              { guard: 'isNetworkFailure', ...failTo('ready', { prefix: 'Could not refresh the session: ', dropCall: true }) },
+              failTo('#cli.reauthRequired', { prefix: 'The refreshed tokens were unusable: ' }, 'reportSessionOver'),
             ],
           },
-          after: {
-            requestTimeout: {
-              target: 'ready',
-              actions: [assign({ failure: 'The authorization server did not answer (timeout).', pendingCall: undefined }), 'reportFailure'],
-            },
-          },
+          after: timeoutTo('ready', { message: AS_TIMEOUT, dropCall: true }),
+        },
+        waitingToRetryRefresh: {
+          on: cancelCall,
+          after: { refreshRetry: 'refreshingTokens' },
         },
         refreshed: {
           always: [
             { guard: 'refreshSucceeded', target: 'persisting', actions: 'acceptRefreshedTokens' },
-            { guard: 'refreshUnavailable', target: 'ready', actions: ['reportRefreshUnavailable', assign({ pendingCall: undefined })] },
+            { guard: 'refreshUnavailable', target: 'ready', actions: ['reportRefreshUnavailable', 'dropPendingCall'] },
             { target: '#cli.reauthRequired', actions: 'reportSessionOver' },
           ],
         },
@@ -362,16 +332,8 @@ export const cliMachine = cliSetup.createMachine({
       states: {
         /** A session loaded from the store has no metadata yet: discover the revocation endpoint first (RFC 8414). */
         locating: { always: [{ guard: and(['wantsRevocation', not('hasMetadata')]), target: 'discovering' }, { target: 'planning' }] },
-        discovering: {
-          invoke: {
-            src: 'discoverMetadata',
-            input: discoveryInput,
-            onDone: { target: 'planning', actions: assign({ metadata: ({ event }) => event.output }) },
-            // Without the endpoint nothing can be revoked: delete the local copy anyway and say what may still work.
-            onError: { target: 'clearing', actions: 'abandonRevocations' },
-          },
-          after: { requestTimeout: { target: 'clearing', actions: 'abandonRevocations' } },
-        },
+        // Without the endpoint nothing can be revoked: delete the local copy anyway and say what may still work.
+        discovering: discovery('planning', { target: 'clearing', actions: 'abandonRevocations' }),
         planning: { entry: ['planRevocations', 'warnNoRevocation'], always: 'next' },
         next: { always: [{ guard: 'hasRevocationsQueued', target: 'revoking' }, { target: 'clearing' }] },
         revoking: {
@@ -380,12 +342,12 @@ export const cliMachine = cliSetup.createMachine({
             input: ({ context, self }) => ({
               http: httpOf(context, self),
               endpoint: context.metadata!.revocation_endpoint!,
-              clientId: context.clientId,
+              ...clientOf(context),
               token: context.revocations[0]!.token,
               hint: context.revocations[0]!.hint,
               policy: policyOf(context),
             }),
-            onDone: { target: 'revoked', actions: assign({ lastRevocation: ({ event }) => event.output }) },
+            onDone: { target: 'revoked', actions: 'noteRevocationResult' },
             onError: [
               { guard: and(['isNetworkFailure', 'hasRevocationRetriesLeft']), target: 'waitingToRetry', actions: 'scheduleRevocationRetry' },
               // The revocation actor only fails on the network: the tokens may still exist; say so, delete locally.
@@ -414,19 +376,8 @@ export const cliMachine = cliSetup.createMachine({
           invoke: {
             src: 'clearSession',
             input: ({ context }) => ({ host: context.storage, plan: planOf(context) }),
-            onDone: {
-              target: '#cli.loggedOut',
-              actions: [
-                enqueueActions(({ event, enqueue }) => {
-                  for (const target of event.output) enqueue.emit({ type: 'cli.store', action: 'clear', target });
-                }),
-                'forgetSession',
-              ],
-            },
-            onError: {
-              target: '#cli.loggedOut',
-              actions: [assign({ failure: ({ event }) => `Could not delete the stored credentials: ${explain(event.error)}` }), 'reportFailure', 'forgetSession'],
-            },
+            onDone: { target: '#cli.loggedOut', actions: ['reportCleared', 'forgetSession'] },
+            onError: failTo('#cli.loggedOut', { prefix: 'Could not delete the stored credentials: ' }, 'forgetSession'),
           },
         },
       },
@@ -446,11 +397,7 @@ export const cliMachine = cliSetup.createMachine({
       invoke: {
         src: 'clearSession',
         input: ({ context }) => ({ host: context.storage, plan: planOf(context) }),
-        onDone: {
-          actions: enqueueActions(({ event, enqueue }) => {
-            for (const target of event.output) enqueue.emit({ type: 'cli.store', action: 'clear', target });
-          }),
-        },
+        onDone: { actions: 'reportCleared' },
       },
       on: startLogin,
     },

@@ -105,6 +105,55 @@ describe('network timeouts', () => {
     expect(cli.pollGapsS()).toEqual([10, 20, 40, 60, 60]);
   });
 
+  /** What the simulated server's rate limiter sends (RFC 6585 §4): 429, Retry-After, no OAuth error code. */
+  const tooMany = (retryAfter?: string): Reply => ({
+    status: 429, json: { error_description: 'too many requests from this client' }, ...(retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } }),
+  });
+
+  test('RFC8628-3.5-exp-backoff: polls answered 429 without Retry-After (no OAuth error) back off 10, 20, 40 s and keep polling', async () => {
+    const cli = await loginWith([tooMany(), tooMany(), tooMany(), replies.tokens()]);
+    await cli.runUntilState('authenticated.ready', HOUR);
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.pollGapsS()).toEqual([10, 20, 40]);
+    expect(cli.output()).toContain('The server is busy (HTTP 429); checking again in 20 s.');
+  });
+
+  test('RFC8628-3.5-exp-backoff: a poll answered 429 or 503 with Retry-After (seconds or HTTP-date) polls again at the Retry-After time when that is past the doubled interval', async () => {
+    const seconds = await loginWith([tooMany('30'), replies.tokens()]);
+    await seconds.runUntilState('authenticated.ready', HOUR);
+    expect(seconds.pollGapsS()).toEqual([30]);
+    expect(seconds.output()).toContain('The server is busy (HTTP 429); checking again in 30 s.');
+
+    const date = await loginWith([(_ex, server) => ({ status: 503, headers: { 'Retry-After': new Date(server.clock.now() + 45_000).toUTCString() }, text: '' }), replies.tokens()]);
+    await date.runUntilState('authenticated.ready', HOUR);
+    expect(date.pollGapsS()).toEqual([45]);
+    expect(date.output()).toContain('The server is busy (HTTP 503); checking again in 45 s.');
+
+    // A short Retry-After does not undercut the back-off: 2 s asked, the 5 s interval doubles to 10 s.
+    const short = await loginWith([tooMany('2'), replies.tokens()]);
+    await short.runUntilState('authenticated.ready', HOUR);
+    expect(short.pollGapsS()).toEqual([10]);
+  });
+
+  test('RFC8628-3.5-exp-backoff: a Retry-After past the CLI\'s bound waits the bound (300 s), says so, and the code\'s own deadline still applies', async () => {
+    const cli = await loginWith([tooMany('86400'), replies.tokens()], { server: { device: { expires_in: 1800 } } });
+    await cli.runUntilState('authenticated.ready', HOUR);
+    expect(cli.pollGapsS()).toEqual([300]);
+    expect(cli.output()).toEqual(expect.arrayContaining([
+      'The server is busy (HTTP 429); checking again in 5 min.',
+      'warning: the server asked to wait 1440 min; this CLI waits at most 5 min between polls.',
+    ]));
+  });
+
+  test('RFC8628-3.5-stop-on-other: a 429 carrying a final OAuth error (invalid_grant) still stops polling; a 500 server_error too', async () => {
+    for (const reply of [replies.error('invalid_grant', 429), replies.error('server_error', 500)]) {
+      const cli = await loginWith([reply]);
+      await cli.advance(HOUR);
+      expect(cli.state()).toBe('failed');
+      expect(cli.polls()).toHaveLength(1);
+    }
+  });
+
   test('RFC8628-3.5-timeout-backoff: a poll with no answer is abandoned after the request timeout, then the interval doubles', async () => {
     const cli = await loginWith([replies.hang(), replies.pending(), replies.tokens()]);
     await cli.runUntilState('authenticated.ready');

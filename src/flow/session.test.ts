@@ -333,12 +333,110 @@ describe('refresh', () => {
     expect(cli.server.of('api').map((e) => e.status)).toEqual([200, 200, 200]);
   });
 
-  test('a refresh that meets a 503 keeps the session (the refresh token may still be good)', async () => {
+  /** What the simulated server's rate limiter sends (RFC 6585 §4): 429, Retry-After, no OAuth error code. */
+  const tooMany = (retryAfter?: string): Reply => ({
+    status: 429, json: { error_description: 'too many requests from this client' }, ...(retryAfter === undefined ? {} : { headers: { 'Retry-After': retryAfter } }),
+  });
+  const refreshGaps = (cli: Awaited<ReturnType<typeof loggedIn>>) => cli.server.of('refresh').map((e, i, all) => (i ? e.at - all[i - 1]!.at : 0));
+
+  test('a refresh answered 429 with Retry-After and no OAuth error keeps the refresh token and retries at the Retry-After time', async () => {
     const cli = await loggedIn();
-    cli.server.on('refresh', replies.error('temporarily_unavailable', 503));
+    cli.server.on('refresh', tooMany('30'));
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.state()).toBe('authenticated.waitingToRetryRefresh');
+    expect(cli.storage.get(keychain)?.refreshToken).toBe(cli.server.refreshTokens[0]);
+    expect(cli.output().at(-1)).toBe('The server is busy (HTTP 429); trying the refresh again in 30 s.');
+    await cli.advance(29_999);
+    expect(cli.server.of('refresh')).toHaveLength(1);
+    await cli.advance(1);
+    expect(refreshGaps(cli)).toEqual([0, 30_000]);
+    expect(cli.server.of('refresh').map((e) => e.form.refresh_token)).toEqual([cli.server.refreshTokens[0], cli.server.refreshTokens[0]]);
+    // The retried refresh went through and the queued command ran with the new token.
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.server.exchanges.slice(-2).map((e) => `${e.kind} ${e.status}`)).toEqual(['refresh 200', 'api 200']);
+    expect(cli.server.of('api').map((e) => e.headers.authorization)).toEqual([`Bearer ${cli.server.accessTokens[1]}`]);
+  });
+
+  test('a refresh answered 503 with an HTTP-date Retry-After retries at that date on the world clock', async () => {
+    const cli = await loggedIn();
+    cli.server.on('refresh', (_ex, server) => ({ status: 503, headers: { 'Retry-After': new Date(server.clock.now() + 90_000).toUTCString() }, json: { error: 'temporarily_unavailable' } }));
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.output().at(-1)).toBe('The server is busy (HTTP 503); trying the refresh again in 90 s.');
+    await cli.advance(HOUR);
+    expect(refreshGaps(cli)).toEqual([0, 90_000]);
+    expect(cli.server.exchanges.slice(-2).map((e) => `${e.kind} ${e.status}`)).toEqual(['refresh 200', 'api 200']);
+  });
+
+  test('without Retry-After a busy refresh backs off 5, 10, 20 s; after 3 retries it gives up, keeps the refresh token and the session', async () => {
+    const cli = await loggedIn();
+    const proxy: Reply = { status: 502, headers: { 'content-type': 'text/html' }, text: '<html><body>502 Bad Gateway</body></html>' };
+    cli.server.on('refresh', tooMany(), { status: 503, text: '' }, proxy, tooMany());
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    await cli.advance(HOUR);
+    expect(refreshGaps(cli)).toEqual([0, 5_000, 10_000, 20_000]);
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.server.of('api')).toHaveLength(0);
+    expect(cli.output().slice(-4)).toEqual([
+      'The server is busy (HTTP 429); trying the refresh again in 5 s.',
+      'The server is busy (HTTP 503); trying the refresh again in 10 s.',
+      'The server is busy (HTTP 502); trying the refresh again in 20 s.',
+      '✗ Could not refresh the session: the server is still busy (HTTP 429) after 3 retries. The session is kept; try again later.',
+    ]);
+    expect(cli.storage.get(keychain)?.refreshToken).toBe(cli.server.refreshTokens[0]);
+    expect(cli.events('cli.store').filter((e) => e.action === 'clear')).toEqual([]);
+    // The next command refreshes again, with the same refresh token, and this time it works.
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.server.of('refresh').at(-1)?.form.refresh_token).toBe(cli.server.refreshTokens[0]);
+    expect(cli.server.exchanges.slice(-2).map((e) => `${e.kind} ${e.status}`)).toEqual(['refresh 200', 'api 200']);
+  });
+
+  test('a Retry-After past the CLI\'s bound (5 min) is not waited for: no retry, the session is kept, the person is told when to try again', async () => {
+    const cli = await loggedIn();
+    cli.server.on('refresh', tooMany('3600'));
     await cli.advance(900_000);
     await cli.send({ type: 'user.whoami' });
     expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.output().at(-1)).toBe('✗ Could not refresh the session: the server is busy (HTTP 429) and asked to wait 60 min, longer than this CLI waits (5 min). The session is kept; try again in 60 min.');
+    await cli.advance(HOUR);
+    expect(cli.server.of('refresh')).toHaveLength(1);
+    expect(cli.storage.get(keychain)?.refreshToken).toBe(cli.server.refreshTokens[0]);
+  });
+
+  test('RFC6749-5.2-invalid_grant: a 429 is retried, but an invalid_grant on the retry still ends in reauthRequired', async () => {
+    const cli = await loggedIn();
+    cli.server.on('refresh', tooMany('1'), replies.error('invalid_grant', 400, 'refresh token revoked'));
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    await cli.advance(1_000);
+    expect(cli.state()).toBe('reauthRequired');
+    expect(cli.server.of('refresh').map((e) => e.status)).toEqual([429, 400]);
+    expect(cli.storage.get(keychain)).toBeUndefined();
+    expect(cli.output().at(-1)).toBe('✗ Your session has ended (invalid_grant: refresh token revoked). Run `acme login` to start again.');
+  });
+
+  test('Ctrl+C while waiting to retry a refresh drops the command and keeps the session; nothing more is sent', async () => {
+    const cli = await loggedIn();
+    cli.server.on('refresh', tooMany('30'));
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    await cli.send({ type: 'user.cancel' });
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.output().at(-1)).toBe('✗ Cancelled.');
+    await cli.advance(HOUR);
+    expect(cli.server.of('refresh')).toHaveLength(1);
+    expect(cli.storage.get(keychain)?.refreshToken).toBe(cli.server.refreshTokens[0]);
+  });
+
+  test('a refresh that meets a 500 server_error keeps the session (the refresh token may still be good) and is not retried', async () => {
+    const cli = await loggedIn();
+    cli.server.on('refresh', replies.error('server_error', 500));
+    await cli.advance(900_000);
+    await cli.send({ type: 'user.whoami' });
+    expect(cli.state()).toBe('authenticated.ready');
+    expect(cli.server.of('refresh')).toHaveLength(1);
     expect(cli.storage.get(keychain)?.refreshToken).toBe(cli.server.refreshTokens[0]);
     await cli.send({ type: 'user.whoami' });
     expect(cli.server.exchanges.slice(-2).map((e) => `${e.kind} ${e.status}`)).toEqual(['refresh 200', 'api 200']);

@@ -30,8 +30,6 @@ export const DEFAULT_CLIENT_ID = `${CLI_NAME}-cli`;
 export function tokenEnvVar(cliName: string): string {
   return `${cliName.toUpperCase().replace(/-/g, '_')}_TOKEN`;
 }
-/** The default CLI's token variable. */
-export const TOKEN_ENV_VAR = tokenEnvVar(CLI_NAME);
 
 /** A request that gets no answer within this long counts as a network timeout (world clock). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -75,12 +73,34 @@ export interface CliInput {
   /** Authorization server issuer; endpoints are discovered from its RFC 8414 metadata. Must be https. */
   issuer: string;
   clientId?: string;
+  /** A confidential client's secret (RFC 6749 §2.3.1), sent as `client_secret`; absent for a public client. */
+  clientSecret?: string;
+  /**
+   * Endpoints known without discovery (a provider that publishes no metadata, as GitHub): the machine then never
+   * asks for RFC 8414 or OpenID metadata. Every endpoint must be https (RFC 8628 §3.1), checked by the caller.
+   */
+  metadata?: AuthorizationServerMetadata;
+  /**
+   * The scopes to ask for at login, instead of the `scopes` knob's set (which names the simulated API's scopes):
+   * a real identity provider has its own. Empty: no `scope` parameter (RFC 8628 §3.1: OPTIONAL).
+   */
+  loginScopes?: readonly string[];
+  /**
+   * Allow plain http to any host, not only loopback: the real CLI's `--insecure`, never a lab knob (RFC 8628
+   * §3.1 requires TLS; codes and tokens then cross the network readable).
+   */
+  allowInsecureHttp?: boolean;
   /** The executable name the CLI prints in hints and launches sub-processes as (default `CLI_NAME`). */
   cliName?: string;
   /** Base URL of the protected API, e.g. https://api.acme.test. */
   apiBaseUrl: string;
   knobs?: Partial<ClientKnobs>;
   storage: StorageHost;
+  /**
+   * On a CI runner whose platform offers one: get this job's OIDC ID token for `audience` (GitHub Actions'
+   * ACTIONS_ID_TOKEN_REQUEST_URL). With the `ciAuth: workload-identity` knob, login exchanges it (RFC 8693).
+   */
+  ciIdToken?: (audience: string) => Promise<string>;
   requestTimeoutMs?: number;
   backoffCapS?: number;
 }
@@ -99,6 +119,8 @@ export type CliEvent =
   /** `acme auth token`: prints the access token (the risky habit, only on explicit request). */
   | { type: 'user.token' }
   | { type: 'user.logout' }
+  /** `acme auth refresh`: trade the refresh token for new tokens now (RFC 6749 §6). */
+  | { type: 'user.refresh' }
   /** Internal: a debug line from the fetch wrapper of an invoked actor. */
   | { type: 'http.debug'; line: string };
 
@@ -130,10 +152,15 @@ export interface CliContext {
   storage: StorageHost;
   issuer: string;
   clientId: string;
+  clientSecret?: string;
+  loginScopes?: readonly string[];
+  allowInsecureHttp?: boolean;
   /** The executable name (branding): hints, sub-process argv, token variable, storage locations. */
   cliName: string;
   apiBaseUrl: string;
   knobs: ClientKnobs;
+  /** This job's CI ID token source (`CliInput.ciIdToken`), when the host offers one. */
+  ciIdToken?: (audience: string) => Promise<string>;
   requestTimeoutMs: number;
   backoffCapS: number;
   /** Cached RFC 8414 metadata (fetched before the first code request). */
@@ -161,4 +188,7 @@ export interface CliContext {
   unconfirmedRevocations?: { hints: TokenTypeHint[]; why: string; accessTokenExpiresAt?: number };
   revocationAttempts: number;
   revocationRetryS: number;
+  /** Refresh retries after "try again later" (HTTP 429/503/5xx) in this refresh, and the wait before the next (interval.ts). */
+  refreshRetries: number;
+  refreshRetryMs: number;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { LabValidationError, loadLabs } from './loader.ts';
 import { isSafeHref, parseBlocks, parseInline } from './markdown.ts';
+import { notYet } from './types.ts';
 import { validateScenario } from './validateScenario.ts';
 
 const GOOD = readFileSync(join(import.meta.dirname, '../../labs/01-anatomy/index.md'), 'utf8');
@@ -131,8 +132,9 @@ describe('scenarios are validated too', () => {
   test('bad knobs, repeated objective ids and unknown steps are named', () => {
     const problems = validateScenario({
       setup: { world: { clientKnobs: { pollInterval: 0 } }, learnerKnobs: { client: ['pollInterval', 'nope'] } },
-      objectives: [{ id: 'a', text: 'A', holds: () => false }, { id: 'a', text: 'B', holds: () => false }],
+      objectives: [{ id: 'a', text: 'A', holds: () => notYet('not yet') }, { id: 'a', text: 'B', holds: () => notYet('not yet') }],
       solution: [{ do: 'dance' }],
+      nearMisses: [{ name: 'n', objective: 'a', steps: [] , after: 1 }],
     }, 'labs/99-x/scenario.ts');
     expect(problems).toEqual([
       expect.stringMatching(/^labs\/99-x\/scenario\.ts: setup\.world\.clientKnobs Invalid client knob pollInterval/),
@@ -145,11 +147,60 @@ describe('scenarios are validated too', () => {
   test('a showcase must leave at least one solution step for the learner', () => {
     const lab = (showcase: unknown) => validateScenario({
       setup: { world: {}, learnerKnobs: { client: ['storage'] }, showcase },
-      objectives: [{ id: 'a', text: 'A', holds: () => false }],
+      objectives: [{ id: 'a', text: 'A', holds: () => notYet('not yet') }],
       solution: [{ do: 'type', line: 'acme login' }, { do: 'type', line: 'acme logout' }],
+      nearMisses: [{ name: 'n', objective: 'a', steps: [{ do: 'type', line: 'acme logout' }] }],
     }, 'labs/99-x/scenario.ts');
     expect(lab(1)).toEqual([]);
     expect(lab(2)).toEqual(['labs/99-x/scenario.ts: setup.showcase must be a whole number of solution steps from 0 to 1, got 2']);
     expect(lab('two')).toEqual(['labs/99-x/scenario.ts: setup.showcase must be a whole number of solution steps from 0 to 1, got "two"']);
+  });
+
+  const base = (extra: Record<string, unknown>) => ({
+    setup: { world: {}, learnerKnobs: { client: ['storage'] } },
+    objectives: [{ id: 'a', text: 'A', holds: () => notYet('not yet') }, { id: 'b', text: 'B', holds: () => notYet('not yet') }],
+    solution: [{ do: 'type', line: 'acme login' }, { do: 'type', line: 'acme logout' }],
+    ...extra,
+  });
+
+  test('near misses are required, one per objective at least, and checked field by field', () => {
+    expect(validateScenario(base({}), 'f')).toEqual(['f: nearMisses must list the tempting wrong fixes, at least one per objective ({ name, objective, after?, steps, ticks? })']);
+    expect(validateScenario(base({ nearMisses: [{ name: 'x', objective: 'a', steps: [{ do: 'interrupt' }] }] }), 'f'))
+      .toEqual(['f: nearMisses has none for objective "b": list the tempting wrong fixes that must not tick it']);
+    expect(validateScenario(base({ nearMisses: [
+      { name: 'x', objective: 'a', steps: [{ do: 'interrupt' }], ticks: ['a'] },
+      { name: 'x', objective: 'c', after: 3, steps: [{ do: 'fly' }], color: 'red' },
+      { name: 'y', objective: 'b', steps: [] },
+    ] }), 'f')).toEqual([
+      'f: nearMisses[0].ticks[0] is the objective the near miss must leave unticked',
+      'f: nearMisses[1].color is not a known field (known: name, objective, after, steps, ticks)',
+      'f: nearMisses[1].name repeats "x"; near-miss names must be unique',
+      'f: nearMisses[1].objective must be an objective id (a, b), got "c"',
+      'f: nearMisses[1].after must be a whole number of solution steps from 0 to 2, got 3',
+      expect.stringMatching(/^f: nearMisses\[1\]\.steps\[0\]\.do must be one of/),
+      'f: nearMisses[2].steps must do something: give steps, or replay some solution steps with `after`',
+    ]);
+  });
+
+  test("run-until names states the CLI machine has (dotted, as the machine nests them), naming file and field", () => {
+    const nearMisses = [{ name: 'x', objective: 'a', after: 1, steps: [] }, { name: 'y', objective: 'b', after: 1, steps: [] }];
+    const lab = (states: string[]) => validateScenario({ ...base({ nearMisses }), solution: [{ do: 'run-until', states }] }, 'labs/99-x/scenario.ts');
+    expect(lab(['authenticated.ready', 'authenticated', 'signingIn.awaitingApproval.polling', 'failed'])).toEqual([]);
+    expect(lab(['failed', 'authenticated.redy', 'authen', 'ready'])).toEqual([
+      expect.stringMatching(/^labs\/99-x\/scenario\.ts: solution\[0\]\.states\[1\] is not a state of the CLI machine, got "authenticated\.redy" \(known: booting, idle, signingIn, .*authenticated\.ready, /),
+      expect.stringMatching(/^labs\/99-x\/scenario\.ts: solution\[0\]\.states\[2\] is not a state of the CLI machine, got "authen"/),
+      expect.stringMatching(/^labs\/99-x\/scenario\.ts: solution\[0\]\.states\[3\] is not a state of the CLI machine, got "ready"/),
+    ]);
+  });
+
+  test('a failure showcase names a failure mode, a solution step and a predicate', () => {
+    const nearMisses = [{ name: 'x', objective: 'a', after: 1, steps: [] }, { name: 'y', objective: 'b', after: 1, steps: [] }];
+    const lab = (showcases: unknown) => validateScenario({ ...base({ nearMisses }), setup: { world: {}, learnerKnobs: { client: ['storage'] }, showcases } }, 'f');
+    expect(lab([{ failureMode: 'F9', step: 1, shows: () => true }])).toEqual([]);
+    expect(lab([{ failureMode: 'F99', step: 2, shows: true }])).toEqual([
+      'f: setup.showcases[0].failureMode must be a failure-mode id F1-F25, got "F99"',
+      'f: setup.showcases[0].step must be a whole number of solution steps from 0 to 1, got 2',
+      'f: setup.showcases[0].shows must be a predicate (world) => boolean',
+    ]);
   });
 });

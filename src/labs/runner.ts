@@ -6,10 +6,12 @@
  */
 import { DEVICE_CODE_GRANT_TYPE } from '../protocol/constants.ts';
 import { USER_CODE_ALPHABETS, normalizeUserCode } from '../protocol/userCode.ts';
-import { createWorld, type Names, type World } from '../world/index.ts';
-import { runShellLine } from '../world/shell.ts';
+import { ADDRESSES } from '../world/addresses.ts';
+import type { Names, World } from '../world/index.ts';
+import { readExchange } from '../world/exchangeView.ts';
+import { learnerOf } from '../world/learner.ts';
 import { brandCommand } from './brand.ts';
-import type { CodeSource, LabObjective, LabScenario, LabStep } from './types.ts';
+import type { CodeSource, LabNearMiss, LabObjective, LabScenario, LabStep, NotYet, Verdict } from './types.ts';
 
 /** Anything with a scenario (a loaded `Lab`, or a bare scenario in tests). */
 export interface HasScenario {
@@ -21,6 +23,9 @@ export interface HasScenario {
  * `names` brands it (an embedding team's organisation, CLI and identity provider).
  */
 export async function startLab(lab: HasScenario, names?: Partial<Names>): Promise<World> {
+  // The engine loads when a world is first built, so a page that imports the runner (the lab view, for its
+  // objectives) does not carry it in its first load.
+  const { createWorld } = await import('../world/index.ts');
   const world = await createWorld({ ...lab.scenario.setup.world, ...(names ? { names } : {}) });
   await replaySteps(world, lab.scenario.setup.prelude ?? []);
   return world;
@@ -40,39 +45,77 @@ export interface ObjectiveStatus {
   id: string;
   text: string;
   done: boolean;
+  /** Why it does not hold yet, in words (the predicate's `notYet` reason); absent when done. */
+  reason?: string;
 }
+
+/** Said when a predicate gives no reason (the lab check fails such a lab) or throws. */
+export const NO_REASON = 'The lab cannot say why: this objective gave no reason.';
 
 export function objectiveStatus(lab: HasScenario, world: World): ObjectiveStatus[] {
-  return lab.scenario.objectives.map((o: LabObjective) => ({ id: o.id, text: o.text, done: safeHolds(o, world) }));
+  return lab.scenario.objectives.map((o: LabObjective) => {
+    const verdict = safeHolds(o, world);
+    return verdict === true ? { id: o.id, text: o.text, done: true } : { id: o.id, text: o.text, done: false, reason: verdict.reason };
+  });
 }
 
-/** An objective whose predicate throws does not hold (and the lab check reports it as not holding). */
-function safeHolds(o: LabObjective, world: World): boolean {
+/** An objective whose predicate throws (or answers anything but `true` or a reason) does not hold. */
+function safeHolds(o: LabObjective, world: World): Verdict {
   try {
-    return o.holds(world) === true;
-  } catch {
-    return false;
+    const v: unknown = o.holds(world);
+    if (v === true) return true;
+    const reason = (v as Partial<NotYet> | undefined)?.reason;
+    return { reason: typeof reason === 'string' && reason.trim() ? reason : NO_REASON };
+  } catch (error) {
+    return { reason: `${NO_REASON} (${error instanceof Error ? error.message : String(error)})` };
   }
 }
 
+/** A near miss replayed: whether its objective ever held (after any step), and what holds at the end. */
+export interface NearMissOutcome {
+  /** Indexes (into `after` solution steps then `steps`, counted together) after which the objective held. */
+  heldAfter: number[];
+  /** Objective ids holding at the end. */
+  done: string[];
+  /** The objective's why-not reason at the end (undefined if it holds). */
+  reason: string | undefined;
+}
+
+/**
+ * Replay a near miss on a world started with `startLab`: the first `after` solution steps, then its steps,
+ * reading the objective after each one (the lab view re-reads it on every change, and a tick stays).
+ */
+export async function replayNearMiss(lab: HasScenario, world: World, miss: LabNearMiss): Promise<NearMissOutcome> {
+  const objective = lab.scenario.objectives.find((o) => o.id === miss.objective);
+  if (!objective) throw new Error(`near miss "${miss.name}": no objective "${miss.objective}"`);
+  const steps = [...lab.scenario.solution.slice(0, miss.after ?? 0), ...miss.steps];
+  const heldAfter: number[] = [];
+  if (safeHolds(objective, world) === true) heldAfter.push(-1);
+  for (const [i, step] of steps.entries()) {
+    await runStep(world, step);
+    if (safeHolds(objective, world) === true) heldAfter.push(i);
+  }
+  const status = objectiveStatus(lab, world);
+  return { heldAfter, done: status.filter((o) => o.done).map((o) => o.id), reason: status.find((o) => o.id === miss.objective)?.reason };
+}
+
+/** One step, done through the world's learner actions (`src/world/learner.ts`), as the page does them. */
 export async function runStep(world: World, step: LabStep): Promise<void> {
+  const learner = learnerOf(world);
   switch (step.do) {
     case 'type':
       // Steps are authored with the default names; the learner of a branded world types the branded command.
-      await runShellLine({ host: world.host, send: (e) => world.send(e), loginInProgress: () => world.state().startsWith('signingIn') },
-        brandCommand(step.line, world.names));
+      await learner.type(brandCommand(step.line, world.names));
       return;
     case 'interrupt':
-      world.host.print('^C', 'prompt');
-      await world.send({ type: 'user.cancel' });
+      await learner.interrupt();
       return;
     case 'browser': {
       const code = codeFrom(world, step.enter);
       if (code === undefined) throw new Error(`lab step: no ${step.enter.replace(/-/g, ' ')} to enter`);
-      const browser = world.browser;
-      if (!browser.session) await browser.signIn(step.user ?? world.host.user);
-      const page = await browser.enterCode(code);
-      if (step.decide && page.status === 200) await browser.decide(code, step.decide, step.scopes);
+      await learner.enterCodeInBrowser(code, {
+        user: step.user ?? world.host.user, ...(step.decide ? { decide: step.decide } : {}), ...(step.scopes ? { scopes: step.scopes } : {}),
+      });
       await world.settle();
       return;
     }
@@ -86,7 +129,7 @@ export async function runStep(world: World, step: LabStep): Promise<void> {
       await world.advance(step.seconds * 1000);
       return;
     case 'run-until':
-      await world.runUntil(() => step.states.some((s) => world.state().startsWith(s)), (step.limitSeconds ?? 3600) * 1000);
+      await world.runUntil(() => learnerOf(world).inState(...step.states), (step.limitSeconds ?? 3600) * 1000);
       return;
     case 'attack':
       switch (step.move) {
@@ -106,7 +149,10 @@ export async function runStep(world: World, step: LabStep): Promise<void> {
           await world.attack((a) => a.replayWithoutDpopKey());
           return;
         case 'phish':
-          await world.attack((a) => a.phish(step.victim));
+          await world.attack((a) => a.phish(step.victim, step.target));
+          return;
+        case 'qr-phish':
+          await world.attack((a) => a.qrPhish(step.victim, step.target));
           return;
         case 'brute-force-user-codes':
           await world.attack((a) => a.bruteForceUserCodes(step.attempts));
@@ -117,24 +163,35 @@ export async function runStep(world: World, step: LabStep): Promise<void> {
       }
       return;
     case 'sign-out-everywhere': {
-      const browser = world.browser;
-      if (!browser.session) await browser.signIn(step.user ?? world.host.user);
-      await browser.signOutEverywhere();
+      await learner.signOutEverywhere(step.user ?? world.host.user);
+      await world.settle();
+      return;
+    }
+    case 'revoke-grant': {
+      const grantId = grantIssuedTo(world, step.issuedTo);
+      if (grantId === undefined) throw new Error(`lab step: the audit log shows no grant issued to the ${step.issuedTo}`);
+      await learner.revokeGrant(step.user ?? world.host.user, grantId);
       await world.settle();
       return;
     }
   }
 }
 
+/** The newest grant whose tokens the audit log shows issued to that actor's address (what an investigator reads). */
+export function grantIssuedTo(world: World, holder: 'attacker' | 'cli'): string | undefined {
+  const ip = ADDRESSES[holder];
+  return world.provider.audit('token.issued').filter((e) => e.from?.ip === ip && e.grantId).at(-1)?.grantId;
+}
+
 /** The code a learner would type: read off the terminal (user code) or off the wire log (device code). */
 export function codeFrom(world: World, source: CodeSource): string | undefined {
   if (source === 'user-code-on-terminal') {
-    const alphabet = USER_CODE_ALPHABETS[world.idp.as.knobs.userCodeAlphabet];
+    const alphabet = USER_CODE_ALPHABETS[world.provider.knobs.userCodeAlphabet];
     const lines = world.terminal();
     for (let i = lines.length - 1; i >= 0; i--) {
       for (const word of lines[i]!.split(/\s+/)) {
         const code = normalizeUserCode(word, alphabet);
-        if (code.length === world.idp.as.knobs.userCodeLength && world.idp.as.state.byUserCode.has(code)) return word;
+        if (code.length === world.provider.knobs.userCodeLength && world.provider.deviceGrantOfUserCode(code) !== undefined) return word;
       }
     }
     return undefined;
@@ -157,17 +214,11 @@ export function deviceCodePolls(world: World): DevicePoll[] {
   const out: DevicePoll[] = [];
   for (const ex of world.wire.log) {
     if (ex.actor !== 'cli' || ex.request.method !== 'POST' || !ex.request.url.endsWith('/token')) continue;
-    const form = new URLSearchParams(ex.request.body);
-    if (form.get('grant_type') !== DEVICE_CODE_GRANT_TYPE) continue;
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(ex.response?.body ?? '{}') as Record<string, unknown>;
-    } catch {
-      body = {};
-    }
+    const view = readExchange(ex);
+    if (view.grantType !== DEVICE_CODE_GRANT_TYPE) continue;
     out.push({
-      deviceCode: form.get('device_code') ?? '', at: ex.startedAt, status: ex.response?.status,
-      error: typeof body.error === 'string' ? body.error : undefined, tokens: typeof body.access_token === 'string',
+      deviceCode: view.form.get('device_code') ?? '', at: ex.startedAt, status: view.status,
+      error: view.jsonError, tokens: typeof view.json?.access_token === 'string',
     });
   }
   return out;

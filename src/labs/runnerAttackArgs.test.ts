@@ -4,13 +4,14 @@
  */
 import { describe, expect, test } from 'vitest';
 import { runStep } from './runner.ts';
+import { notYet } from './types.ts';
 import { validateScenario } from './validateScenario.ts';
 import { createWorld } from '../world/index.ts';
 import type { LabStep } from './types.ts';
 
 const scenario = (step: unknown) => ({
-  setup: { world: {}, learnerKnobs: { client: ['scopes'] } }, objectives: [{ id: 'x', text: 'x', holds: () => false }],
-  solution: [step as LabStep],
+  setup: { world: {}, learnerKnobs: { client: ['scopes'] } }, objectives: [{ id: 'x', text: 'x', holds: () => notYet('not yet') }],
+  solution: [step as LabStep], nearMisses: [{ name: 'n', objective: 'x', after: 1, steps: [] }],
 });
 
 describe('attack steps with arguments', () => {

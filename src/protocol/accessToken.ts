@@ -2,7 +2,7 @@
  * JWT access tokens (RFC 9068), signed ES256 with a key made per world, so the token inspector can decode
  * and verify them. Times come from the caller (the world's clock), never from the wall clock.
  */
-import { SignJWT, jwtVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors, type CryptoKey, type JWTPayload } from 'jose';
+import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors, type CryptoKey, type JWTPayload } from 'jose';
 import { ACCESS_TOKEN_JWT_TYP } from './constants.ts';
 
 /** The default signing algorithm; RS256 is also supported, as RFC 9068 §2.1 requires of every AS and RS. */
@@ -80,15 +80,6 @@ export async function verifyAccessToken(token: string, opts: VerifyAccessTokenOp
     return { ok: true, claims: payload as AccessTokenClaims };
   } catch (e) {
     return { ok: false, reason: describeJoseError(e) };
-  }
-}
-
-/** Decode without verifying (for the inspector and for the server's own bookkeeping). */
-export function decodeAccessToken(token: string): AccessTokenClaims | undefined {
-  try {
-    return decodeJwt(token) as AccessTokenClaims;
-  } catch {
-    return undefined;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   discoveryRequest,
   normalizeScope,
   OAuthResponseError,
+  parseRetryAfter,
   parseWwwAuthenticate,
   processDeviceAuthorizationResponse,
   processDeviceCodeGrantResponse,
@@ -21,6 +22,7 @@ import {
   protectedResourceRequest,
   refreshTokenGrantRequest,
   ResponseValidationError,
+  RetryLaterError,
   revocationRequest,
 } from './client.ts';
 import { DEVICE_CODE_GRANT_TYPE } from './constants.ts';
@@ -171,6 +173,11 @@ describe('device authorization response', () => {
       'device authorization response: "expires_in" must be a positive integer number of seconds, got "600"',
     );
     await expect(processDeviceAuthorizationResponse(json({ ...device, expires_in: 0 }))).rejects.toThrow('got number 0');
+    // Past 2^53 seconds an "integer" is no usable instant (times 1000 it may be Infinity): refused, like 0.
+    await expect(processDeviceAuthorizationResponse(json({ ...device, expires_in: 1e300 }))).rejects.toThrow('got number 1e+300');
+    await expect(processDeviceAuthorizationResponse(json({ ...device, expires_in: 2 ** 53 }))).rejects.toThrow(ResponseValidationError);
+    // A large but ordinary value is the parser's to accept and the CLI's to bound (src/flow/interval.ts).
+    expect((await processDeviceAuthorizationResponse(json({ ...device, expires_in: 2_592_000, interval: 3_000_000 })))).toMatchObject({ expires_in: 2_592_000, interval: 3_000_000 });
   });
 
   test('Google: verification_url is accepted for verification_uri', async () => {
@@ -265,6 +272,55 @@ describe('token endpoint response', () => {
   });
 });
 
+describe('"try again later" at the token endpoint (RFC 6585 §4, RFC 9110 §15.6.4)', () => {
+  const rejection = async (response: Response) => {
+    try {
+      await processTokenEndpointResponse(response);
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  };
+
+  test.each<[string, () => Response, number, unknown]>([
+    ['429 with Retry-After and no error code (the simulated rate limiter)', () => json({ error_description: 'too many requests' }, 429, { 'Retry-After': '30' }), 429, { seconds: 30 }],
+    ['503 with an empty body', () => new Response('', { status: 503, headers: { 'Retry-After': 'Wed, 21 Oct 2026 07:28:00 GMT' } }), 503, { date: Date.UTC(2026, 9, 21, 7, 28, 0) }],
+    ['502 HTML page from a proxy', () => new Response('<html>502</html>', { status: 502, headers: { 'content-type': 'text/html' } }), 502, undefined],
+    ['429 temporarily_unavailable (Entra)', () => json({ error: 'temporarily_unavailable' }, 429, { 'Retry-After': '5' }), 429, { seconds: 5 }],
+    ['503 server_error', () => json({ error: 'server_error' }, 503), 503, undefined],
+  ])('%s → RetryLaterError', async (_name, response, status, retryAfter) => {
+    const err = await rejection(response());
+    expect(err).toBeInstanceOf(RetryLaterError);
+    expect(err).toMatchObject({ status, retryAfter });
+  });
+
+  test('an OAuth error that is not "busy" keeps its meaning whatever the status; a 500 server_error is an OAuth error', async () => {
+    expect(await processTokenEndpointResponse(json({ error: 'invalid_grant' }, 400))).toMatchObject({ ok: false, error: { error: 'invalid_grant', status: 400 } });
+    expect(await processTokenEndpointResponse(json({ error: 'invalid_grant' }, 429))).toMatchObject({ ok: false, error: { error: 'invalid_grant', status: 429 } });
+    expect(await processTokenEndpointResponse(json({ error: 'server_error' }, 500))).toMatchObject({ ok: false, error: { error: 'server_error', status: 500 } });
+    expect((await processDeviceCodeGrantResponse(json({ error: 'slow_down' }, 429, { 'Retry-After': '9' }))).kind).toBe('slow_down');
+    // A non-JSON 200 or 4xx is still a malformed answer, not "busy".
+    expect(await rejection(new Response('<html>', { status: 200, headers: { 'content-type': 'text/html' } }))).toBeInstanceOf(ResponseValidationError);
+    expect(await rejection(new Response('<html>', { status: 403, headers: { 'content-type': 'text/html' } }))).toBeInstanceOf(ResponseValidationError);
+  });
+
+  test.each<[string, unknown]>([
+    ['120', { seconds: 120 }],
+    [' 0 ', { seconds: 0 }],
+    ['Sun, 06 Nov 1994 08:49:37 GMT', { date: Date.UTC(1994, 10, 6, 8, 49, 37) }],
+    ['Sunday, 06-Nov-94 08:49:37 GMT', { date: Date.UTC(1994, 10, 6, 8, 49, 37) }],
+    ['Sun Nov  6 08:49:37 1994', { date: Date.UTC(1994, 10, 6, 8, 49, 37) }],
+    ['-5', undefined],
+    ['1.5', undefined],
+    ['99999999999999999999', undefined],
+    ['Sun, 31 Feb 2026 08:49:37 GMT', undefined],
+    ['Sun, 06 Nov 1994 08:49:37 PST', undefined],
+    ['tomorrow', undefined],
+  ])('Retry-After %j → %j (RFC 9110 §10.2.3, §5.6.7: delay-seconds or any of the three HTTP-date forms)', (header, want) => {
+    expect(parseRetryAfter(new Response(null, { headers: { 'Retry-After': header } }))).toEqual(want);
+  });
+});
+
 describe('poll classification (RFC 8628 §3.5)', () => {
   test.each([
     ['authorization_pending', 'pending'],
@@ -329,6 +385,17 @@ describe('protected resource responses', () => {
   ])('RFC6750-3.1-invalid_token, RFC6750-3.1-insufficient_scope: status %i with %s', async (status, challenge, expected) => {
     const headers: Record<string, string> = challenge ? { 'WWW-Authenticate': challenge } : {};
     expect(await processProtectedResourceResponse(new Response('{}', { status, headers }))).toEqual(expected);
+  });
+
+  test('RFC6750-3.1-insufficient_scope: only a challenge with error="insufficient_scope" makes a 403 a scope problem; a bare 403 is a plain error', async () => {
+    const at = (headers: Record<string, string>, body = 'Forbidden') => processProtectedResourceResponse(new Response(body, { status: 403, headers }));
+    expect(await at({ 'WWW-Authenticate': 'Bearer error="insufficient_scope"' })).toEqual({ kind: 'insufficient_scope', status: 403 });
+    expect(await at({ 'WWW-Authenticate': 'DPoP error="insufficient_scope", scope="profile"' })).toEqual({ kind: 'insufficient_scope', status: 403, scope: 'profile' });
+    expect(await at({})).toEqual({ kind: 'error', status: 403, body: 'Forbidden' });
+    expect(await at({ 'WWW-Authenticate': 'Bearer realm="api"' })).toEqual({ kind: 'error', status: 403, body: 'Forbidden' });
+    expect(await at({ 'WWW-Authenticate': 'Basic realm="proxy", error="insufficient_scope"' })).toEqual({ kind: 'error', status: 403, body: 'Forbidden' });
+    // GitHub's way (X-Accepted-OAuth-Scopes, no challenge) is not RFC 6750: no step-up is inferred from it.
+    expect(await at({ 'X-Accepted-OAuth-Scopes': 'repo' }, '{"message":"Resource not accessible by integration"}')).toMatchObject({ kind: 'error', status: 403 });
   });
 
   test('use_dpop_nonce at the API carries the new nonce', async () => {

@@ -12,13 +12,17 @@
  */
 import {
   AS_METADATA_PATH,
+  OPENID_METADATA_PATH,
   DEVICE_CODE_GRANT_TYPE,
   FORM_CONTENT_TYPE,
   JSON_CONTENT_TYPE,
   REFRESH_TOKEN_GRANT_TYPE,
+  TOKEN_EXCHANGE_GRANT_TYPE,
   TOKEN_TYPE_BEARER,
+  TOKEN_TYPE_URN,
   TOKEN_TYPE_DPOP,
 } from './constants.ts';
+import { withBodyText } from './bodyText.ts';
 import { encodeForm } from './form.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -42,6 +46,25 @@ export class OAuthResponseError extends Error {
   override readonly name = 'OAuthResponseError';
   constructor(readonly context: string, readonly detail: OAuthError) {
     super(`${context}: ${detail.error}${detail.error_description ? ` (${detail.error_description})` : ''}`);
+  }
+}
+
+/**
+ * "Try again later" at the HTTP level, not an RFC 6749 §5.2 answer: HTTP 429 (RFC 6585 §4) or 503 (RFC 9110
+ * §15.6.4) without an error code (or with a "busy" one, `temporarily_unavailable` / `server_error`, as some providers
+ * send), or another 5xx without an RFC 6749 error body (a proxy's error page). The request may succeed later;
+ * nothing it carried (a refresh token, a device code) is known to be bad. `retryAfter` is the server's
+ * `Retry-After`, when it sent one.
+ */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  constructor(
+    readonly context: string,
+    readonly status: number,
+    readonly retryAfter: RetryAfter | undefined,
+    readonly detail?: OAuthError,
+  ) {
+    super(`${context}: HTTP ${status}${detail ? ` (${detail.error})` : ''}, try again later`);
   }
 }
 
@@ -82,6 +105,13 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export interface UrlPolicy {
   /** Allow http://127.0.0.1, http://localhost and http://[::1] only (a local IdP). Default false. */
   allowInsecureLoopback?: boolean;
+  /** Allow plain http to any host (a real CLI's explicit `--insecure`; never a default). Default false. */
+  allowInsecure?: boolean;
+}
+
+/** Whether `url` is plain http to a loopback host (127.0.0.1, localhost, [::1]). */
+export function isLoopbackHttp(url: URL): boolean {
+  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 
 /**
@@ -96,7 +126,7 @@ export function assertSecureUrl(field: string, url: string, policy: UrlPolicy = 
     throw new InsecureEndpointError(field, url);
   }
   if (parsed.protocol === 'https:') return parsed;
-  if (parsed.protocol === 'http:' && policy.allowInsecureLoopback && LOOPBACK_HOSTS.has(parsed.hostname)) return parsed;
+  if (parsed.protocol === 'http:' && (policy.allowInsecure || (policy.allowInsecureLoopback && LOOPBACK_HOSTS.has(parsed.hostname)))) return parsed;
   throw new InsecureEndpointError(field, url);
 }
 
@@ -152,7 +182,8 @@ function secondsField(context: string, parsed: ParsedBody, field: string, requir
     return undefined;
   }
   const value = parsed.format === 'form' && typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+  // A safe integer: 1e300 is an "integer" to JavaScript, but times 1000 it is no longer a usable instant.
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
     throw new ResponseValidationError(context, field, 'a positive integer number of seconds', raw);
   }
   return value;
@@ -166,7 +197,7 @@ function errorFrom(parsed: ParsedBody, response: Response): OAuthError | undefin
   if (typeof body.error_description === 'string') out.error_description = body.error_description;
   if (typeof body.error_uri === 'string') out.error_uri = body.error_uri;
   const interval = Number(body.interval);
-  if (body.interval !== undefined && Number.isInteger(interval) && interval > 0) out.interval = interval;
+  if (body.interval !== undefined && Number.isSafeInteger(interval) && interval > 0) out.interval = interval;
   const retryAfter = retryAfterSeconds(response);
   if (retryAfter !== undefined) out.retryAfterS = retryAfter;
   const nonce = response.headers.get('dpop-nonce');
@@ -180,10 +211,46 @@ export function retryAfterSeconds(response: Response): number | undefined {
   return raw !== null && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
 }
 
+/**
+ * `Retry-After` (RFC 9110 §10.2.3) in either form: `{ seconds }` (delay-seconds) or `{ date }` (an HTTP-date, as
+ * milliseconds since the epoch). No clock here: the caller counts a date from its own "now". Anything else
+ * (a negative or fractional number, an unparseable date) is no `Retry-After` at all.
+ */
+export type RetryAfter = { seconds: number } | { date: number };
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must also accept (all UTC). */
+const HTTP_DATES: ReadonlyArray<[RegExp, (m: RegExpExecArray) => [number, string, number, string, string, string]]> = [
+  [/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/, (m) => [Number(m[3]), m[2]!, Number(m[1]), m[4]!, m[5]!, m[6]!]],
+  [/^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\d{2})-([A-Z][a-z]{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/, (m) => [Number(m[3]) + (Number(m[3]) < 70 ? 2000 : 1900), m[2]!, Number(m[1]), m[4]!, m[5]!, m[6]!]],
+  [/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/, (m) => [Number(m[6]), m[1]!, Number(m[2]!.trim()), m[3]!, m[4]!, m[5]!]],
+];
+
+export function parseRetryAfter(response: Response): RetryAfter | undefined {
+  const raw = response.headers.get('retry-after')?.trim();
+  if (!raw) return undefined;
+  if (/^\d+$/.test(raw)) {
+    const seconds = Number(raw);
+    return Number.isSafeInteger(seconds) ? { seconds } : undefined;
+  }
+  for (const [re, parts] of HTTP_DATES) {
+    const m = re.exec(raw);
+    if (!m) continue;
+    const [year, mon, day, h, min, sec] = parts(m);
+    const month = MONTHS.indexOf(mon);
+    const date = Date.UTC(year, month, day, Number(h), Number(min), Number(sec));
+    // Date.UTC rolls 31 Feb over into March: only a date that reads back the same is one.
+    const back = new Date(date);
+    return month >= 0 && back.getUTCDate() === day && back.getUTCMonth() === month ? { date } : undefined;
+  }
+  return undefined;
+}
+
 function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string | undefined> = {}): Request {
   const h = new Headers({ 'Content-Type': FORM_CONTENT_TYPE, Accept: JSON_CONTENT_TYPE });
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) h.set(name, value);
-  return new Request(url, { method: 'POST', headers: h, body: encodeForm(params) });
+  const body = encodeForm(params);
+  return withBodyText(new Request(url, { method: 'POST', headers: h, body }), body);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -206,6 +273,17 @@ export function discoveryRequest(issuer: string, policy: UrlPolicy = {}): Reques
   const url = assertSecureUrl('issuer', issuer, policy);
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
   return new Request(`${url.origin}${AS_METADATA_PATH}${path}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE } });
+}
+
+/**
+ * OpenID Connect Discovery 1.0 §4: GET `<issuer>/.well-known/openid-configuration` (path appended to the
+ * issuer's), the fallback for providers that publish only OpenID metadata. The document has the same members
+ * and the same issuer rule (§4.3), so `processDiscoveryResponse` reads it too.
+ */
+export function openidDiscoveryRequest(issuer: string, policy: UrlPolicy = {}): Request {
+  const url = assertSecureUrl('issuer', issuer, policy);
+  const path = url.pathname.replace(/\/$/, '');
+  return new Request(`${url.origin}${path}${OPENID_METADATA_PATH}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE } });
 }
 
 /**
@@ -243,6 +321,16 @@ export async function processDiscoveryResponse(issuer: string, response: Respons
 export interface ClientIdentity {
   /** The public client's id; sent on every request (RFC 8628 §3.1, §3.4; RFC 7009 §2.1). */
   clientId: string;
+  /**
+   * A confidential client's secret, sent in the body as `client_secret` (RFC 6749 §2.3.1; some providers, such
+   * as Google, register device-flow clients with one). Never in a URL; absent for a public client.
+   */
+  clientSecret?: string;
+}
+
+/** The client's parameters for a request body: `client_id`, and `client_secret` for a confidential client. */
+function clientParams(client: ClientIdentity): Record<string, string | undefined> {
+  return { client_id: client.clientId, client_secret: client.clientSecret || undefined };
 }
 
 /**
@@ -250,7 +338,7 @@ export interface ClientIdentity {
  * RFC 6749 §3.2.1) and the optional `scope` (RFC 6749 §3.3, space-delimited). No parameter is ever repeated.
  */
 export function deviceAuthorizationRequest(endpoint: string, client: ClientIdentity, scope?: readonly string[]): Request {
-  return formPost(endpoint, { client_id: client.clientId, scope: scope && scope.length ? scope.join(' ') : undefined });
+  return formPost(endpoint, { ...clientParams(client), scope: scope && scope.length ? scope.join(' ') : undefined });
 }
 
 /** RFC 8628 §3.2 device authorization response (with `verification_url` accepted as an alias, as Google sends). */
@@ -318,7 +406,7 @@ export interface DpopHeader {
 export function deviceCodeGrantRequest(tokenEndpoint: string, client: ClientIdentity, deviceCode: string, opts: DpopHeader = {}): Request {
   return formPost(
     tokenEndpoint,
-    { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: client.clientId },
+    { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, ...clientParams(client) },
     { DPoP: opts.dpop },
   );
 }
@@ -330,9 +418,25 @@ export function deviceCodeGrantRequest(tokenEndpoint: string, client: ClientIden
 export function refreshTokenGrantRequest(tokenEndpoint: string, client: ClientIdentity, refreshToken: string, opts: DpopHeader = {}): Request {
   return formPost(
     tokenEndpoint,
-    { grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: refreshToken, client_id: client.clientId },
+    { grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: refreshToken, ...clientParams(client) },
     { DPoP: opts.dpop },
   );
+}
+
+/**
+ * RFC 8693 §2.1: POST with `grant_type=urn:ietf:params:oauth:grant-type:token-exchange`, the workload's ID token
+ * as `subject_token` (`subject_token_type` `urn:ietf:params:oauth:token-type:id_token`), asking for an access
+ * token (`requested_token_type`) for the configured scopes, and `client_id`.
+ */
+export function tokenExchangeRequest(tokenEndpoint: string, client: ClientIdentity, subjectToken: string, scope?: readonly string[]): Request {
+  return formPost(tokenEndpoint, {
+    grant_type: TOKEN_EXCHANGE_GRANT_TYPE,
+    subject_token: subjectToken,
+    subject_token_type: TOKEN_TYPE_URN.idToken,
+    requested_token_type: TOKEN_TYPE_URN.accessToken,
+    scope: scope && scope.length ? scope.join(' ') : undefined,
+    ...clientParams(client),
+  });
 }
 
 /** RFC 6749 §5.1 token response, normalised: `token_type` is canonical case, `scope` space-delimited. */
@@ -358,15 +462,33 @@ export interface TokenResponseOptions {
 export type TokenEndpointResult = { ok: true; tokens: TokenResponse } | { ok: false; error: OAuthError };
 
 /**
+ * Error codes that mean "busy, try again later" (RFC 6749 §4.1.2.1 defines them for the authorization endpoint;
+ * providers also send them from the token endpoint). With HTTP 429 or 503 they are a `RetryLaterError`.
+ */
+const BUSY_ERRORS = new Set(['temporarily_unavailable', 'server_error']);
+
+/**
  * RFC 6749 §5.1-5.2: branch on the `error` member, not on the status (GitHub answers errors with 200).
  * Success needs `access_token` and a `token_type` the client understands, case-insensitively (RFC 6749 §7.1:
  * `Bearer`, or `DPoP` per RFC 9449 §5); anything else throws. Unknown members are ignored (RFC 6749 §5.1).
- * The access token itself is never decoded (RFC 9068 §6).
+ * The access token itself is never decoded (RFC 9068 §6). A 429 or 5xx that is not an OAuth answer (no error
+ * code, or a "busy" one with 429/503) throws `RetryLaterError`: nothing is known to be wrong with the grant.
  */
 export async function processTokenEndpointResponse(response: Response, opts: TokenResponseOptions = {}): Promise<TokenEndpointResult> {
   const context = 'token response';
-  const parsed = await readBody(context, response);
+  // RFC 6585 §4, RFC 9110 §15.6: 429 and 5xx may carry no OAuth error at all (a rate limiter, a proxy's page).
+  const busy = response.status === 429 || response.status >= 500;
+  let parsed: ParsedBody;
+  try {
+    parsed = await readBody(context, response);
+  } catch (err) {
+    if (busy) throw new RetryLaterError(context, response.status, parseRetryAfter(response));
+    throw err;
+  }
   const error = errorFrom(parsed, response);
+  if (busy && (!error || ((response.status === 429 || response.status === 503) && BUSY_ERRORS.has(error.error)))) {
+    throw new RetryLaterError(context, response.status, parseRetryAfter(response), error);
+  }
   if (error) return { ok: false, error };
   if (response.status !== 200) throw new ResponseValidationError(context, '(status)', 'HTTP 200 or an error body', response.status);
   const { body } = parsed;
@@ -434,7 +556,7 @@ export type TokenTypeHint = 'refresh_token' | 'access_token';
  */
 export function revocationRequest(endpoint: string, client: ClientIdentity, token: string, hint: TokenTypeHint, policy: UrlPolicy = {}): Request {
   assertSecureUrl('revocation_endpoint', endpoint, policy);
-  return formPost(endpoint, { token, token_type_hint: hint, client_id: client.clientId });
+  return formPost(endpoint, { token, token_type_hint: hint, ...clientParams(client) });
 }
 
 export type RevocationResult =
@@ -517,7 +639,7 @@ export type ResourceOutcome =
   | { kind: 'ok'; status: number; body: string }
   /** 401 `invalid_token` (or a 401 without error): refresh once and retry (RFC 6750 §3.1). */
   | { kind: 'invalid_token'; status: number; description?: string }
-  /** 403 `insufficient_scope`: a refresh cannot widen scope; re-login with the named scope (RFC 6750 §3.1). */
+  /** 403 with a challenge saying `insufficient_scope`: a refresh cannot widen scope; re-login with the named scope (RFC 6750 §3.1). */
   | { kind: 'insufficient_scope'; status: number; scope?: string; description?: string }
   /** 401 `use_dpop_nonce`: retry once with the new nonce (RFC 9449 §8-9). */
   | { kind: 'use_dpop_nonce'; status: number; nonce?: string }
@@ -537,7 +659,9 @@ export async function processProtectedResourceResponse(response: Response): Prom
     const nonce = response.headers.get('dpop-nonce');
     return nonce ? { kind: 'use_dpop_nonce', status, nonce } : { kind: 'use_dpop_nonce', status };
   }
-  if (status === 403 && (error === 'insufficient_scope' || error === undefined)) {
+  // RFC 6750 §3.1: insufficient_scope is an error code in the Bearer (or DPoP) challenge. A bare 403 (no challenge,
+  // or one without that code) is a plain refusal (an authorization policy, a WAF, a rate limit): no step-up.
+  if (status === 403 && error === 'insufficient_scope') {
     const scope = challenge?.params.scope;
     return withDescription(scope ? { kind: 'insufficient_scope' as const, status, scope } : { kind: 'insufficient_scope' as const, status });
   }

@@ -7,6 +7,14 @@
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 /** RFC 6749 §6. */
 export const REFRESH_TOKEN_GRANT_TYPE = 'refresh_token';
+/** RFC 8693 §2.1: the token exchange grant type (workload identity: a CI job trades its ID token). */
+export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 8693 §3 token type identifiers. */
+export const TOKEN_TYPE_URN = {
+  accessToken: 'urn:ietf:params:oauth:token-type:access_token',
+  idToken: 'urn:ietf:params:oauth:token-type:id_token',
+  jwt: 'urn:ietf:params:oauth:token-type:jwt',
+} as const;
 /** RFC 6749 §4.1.3 (registered for web clients only, so `unauthorized_client` can be shown). */
 export const AUTHORIZATION_CODE_GRANT_TYPE = 'authorization_code';
 
@@ -42,9 +50,6 @@ export type OAuthErrorCode =
   | (typeof DEVICE_POLL_ERRORS)[number]
   | (typeof OTHER_ERRORS)[number];
 
-/** Polling errors after which the client keeps polling (RFC 8628 §3.5); any other error stops it. */
-export const RETRYABLE_POLL_ERRORS: ReadonlySet<string> = new Set(['authorization_pending', 'slow_down']);
-
 /** RFC 8628 §3.2: interval to use when the server sends none, in seconds. */
 export const DEFAULT_POLL_INTERVAL_S = 5;
 /** RFC 8628 §3.5: how much `slow_down` adds to the interval, in seconds, for this and all later polls. */
@@ -63,3 +68,5 @@ export const JSON_CONTENT_TYPE = 'application/json';
 
 /** RFC 8414 §3 well-known path. */
 export const AS_METADATA_PATH = '/.well-known/oauth-authorization-server';
+/** OpenID Connect Discovery 1.0 §4, appended to the issuer's path. */
+export const OPENID_METADATA_PATH = '/.well-known/openid-configuration';

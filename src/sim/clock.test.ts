@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createActor, createMachine } from 'xstate';
-import { DEFAULT_EPOCH_MS, VirtualClock, realClock } from './clock';
+import { DEFAULT_EPOCH_MS, MAX_TIMER_DELAY_MS, VirtualClock, realClock } from './clock';
 
 const T0 = DEFAULT_EPOCH_MS;
 
@@ -297,5 +297,52 @@ describe('realClock', () => {
     const start = Date.now();
     await new Promise<void>((resolve) => realClock.setTimeout(resolve, 20));
     expect(Date.now() - start).toBeGreaterThanOrEqual(15);
+  });
+
+  const DAY = 86_400_000;
+
+  it('a delay past 2^31-1 ms is chained: it fires when due, never at once, and no native timer gets more than 2^31-1 ms', () => {
+    vi.useFakeTimers();
+    const native = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const fired = vi.fn();
+      realClock.setTimeout(fired, 30 * DAY);
+      vi.advanceTimersByTime(1);
+      expect(fired).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(30 * DAY - 2);
+      expect(fired).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(fired).toHaveBeenCalledTimes(1);
+      expect(native.mock.calls.length).toBeGreaterThanOrEqual(2);
+      for (const [, delay] of native.mock.calls) expect(delay).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
+    } finally {
+      native.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+
+  it('a chained timer can be cancelled before and after its chain re-arms', () => {
+    vi.useFakeTimers();
+    try {
+      const early = vi.fn();
+      const late = vi.fn();
+      realClock.clearTimeout(realClock.setTimeout(early, 40 * DAY));
+      const id = realClock.setTimeout(late, 40 * DAY);
+      vi.advanceTimersByTime(30 * DAY); // past the first link of the chain
+      realClock.clearTimeout(id);
+      vi.advanceTimersByTime(20 * DAY);
+      expect(early).not.toHaveBeenCalled();
+      expect(late).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('on the real timers, a 2^31 ms delay (Node would fire it after 1 ms) has not fired 100 ms later', async () => {
+    const fired = vi.fn();
+    const id = realClock.setTimeout(fired, MAX_TIMER_DELAY_MS + 1);
+    await new Promise<void>((resolve) => globalThis.setTimeout(resolve, 100));
+    realClock.clearTimeout(id);
+    expect(fired).not.toHaveBeenCalled();
   });
 });

@@ -153,9 +153,36 @@ function byDue(a: PendingTimer, b: PendingTimer): number {
   return a.due - b.due || a.seq - b.seq;
 }
 
-/** The wall clock, for the local HTTP server and interop tests against real servers. */
+/**
+ * The longest delay `setTimeout` takes: a signed 32-bit count of milliseconds (about 24.8 days). Node and the
+ * browsers fire a timer with a longer delay at once (Node warns `TimeoutOverflowWarning` and uses 1 ms).
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+type NativeTimer = ReturnType<typeof globalThis.setTimeout>;
+
+/** A real timer longer than `MAX_TIMER_DELAY_MS`: a chain of shorter ones toward the same due time. */
+class ChainedTimer {
+  current: NativeTimer | undefined;
+  constructor(readonly due: number, readonly fn: TimerCallback) {
+    this.arm();
+  }
+  arm(): void {
+    const left = this.due - Date.now();
+    this.current = left > MAX_TIMER_DELAY_MS ? globalThis.setTimeout(() => this.arm(), MAX_TIMER_DELAY_MS) : globalThis.setTimeout(this.fn, Math.max(0, left));
+  }
+}
+
+/**
+ * The wall clock, for the local HTTP server and interop tests against real servers. Delays are read as the
+ * virtual clock reads them (not finite or ≤ 0: at once), and one longer than `MAX_TIMER_DELAY_MS` is chained,
+ * so it fires when due rather than at once.
+ */
 export const realClock: WorldClock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (id) => globalThis.clearTimeout(id as ReturnType<typeof globalThis.setTimeout>),
+  setTimeout: (fn, ms) => {
+    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    return delay > MAX_TIMER_DELAY_MS ? new ChainedTimer(Date.now() + delay, fn) : globalThis.setTimeout(fn, delay);
+  },
+  clearTimeout: (id) => globalThis.clearTimeout(id instanceof ChainedTimer ? id.current : (id as NativeTimer)),
 };

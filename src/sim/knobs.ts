@@ -4,6 +4,7 @@
  * knobs; nothing has its own code path.
  */
 import { BRUTE_FORCE_BOUND, USER_CODE_ALPHABETS, bruteForceProbability, type UserCodeAlphabetName } from '../protocol/userCode.ts';
+import { knobRequirement, type KnobKind, type KnobSpecOf } from './knobSpec.ts';
 
 export const IDP_PROFILES = ['rfc', 'github', 'entra', 'google'] as const;
 export type IdpProfileName = (typeof IDP_PROFILES)[number];
@@ -31,6 +32,10 @@ export interface ServerKnobs {
   verificationCompleteMode: 'confirm' | 'one-click';
   /** How much the consent page shows: client, scopes, lifetime, device origin and a warning; or only the client name. */
   consentDetail: 'full' | 'minimal';
+  /** Which clients may start a device flow: those registered for the device code grant, or every public client. */
+  deviceGrantClients: 'registered' | 'any-public-client';
+  /** Who may approve a device code (a tenant policy): members of the `engineering` group only, or everyone. */
+  deviceFlowUsers: 'engineering' | 'everyone';
   accessTokenLifetimeS: number;
   /** How access tokens are signed (RFC 9068 §2.1: every AS and RS must support RS256). */
   accessTokenAlg: 'ES256' | 'RS256';
@@ -65,25 +70,21 @@ export interface ServerKnobs {
   rateLimitPerMinute: number;
   /** Add `error_uri` to error responses. */
   errorUri: boolean;
+  /**
+   * Workload identity federation: accept an RFC 8693 token exchange whose subject token is an ID token signed by
+   * one of the server's configured workload issuers (a CI platform's OIDC issuer), for a short-lived access token
+   * without a refresh token. Off: no workload is trusted (nothing configured is trusted by default).
+   */
+  workloadIdentityFederation: boolean;
 }
 
-export type KnobValue = ServerKnobs[keyof ServerKnobs];
-
-interface KnobSpecBase<K extends keyof ServerKnobs> {
-  key: K;
-  label: string;
-  group: 'profile' | 'codes' | 'polling' | 'consent' | 'tokens' | 'refresh' | 'revocation' | 'dpop' | 'limits';
-  description: string;
-  /** What goes wrong when it is set insecurely, and the guidance (G) / failure mode (F) it teaches. */
-  risk: string;
-}
-export type KnobSpec<K extends keyof ServerKnobs = keyof ServerKnobs> = KnobSpecBase<K> &
-  (
-    | { kind: 'boolean' }
-    | { kind: 'integer'; min: number; max: number; nullable?: boolean; unit?: string }
-    | { kind: 'choice'; choices: readonly string[] }
-    | { kind: 'scopes' }
-  );
+/** A server knob, in one of the sandbox's groups: a checkbox, a whole number, a choice or a scope list. */
+export type KnobSpec<K extends keyof ServerKnobs = keyof ServerKnobs> = KnobSpecOf<
+  ServerKnobs,
+  K,
+  Exclude<KnobKind, { kind: 'interval' }>,
+  { group: 'profile' | 'codes' | 'polling' | 'consent' | 'tokens' | 'refresh' | 'revocation' | 'dpop' | 'limits' }
+>;
 
 /** Secure defaults: with these, every S/UI/RS row of the conformance checklist holds. */
 export const DEFAULT_SERVER_KNOBS: Readonly<ServerKnobs> = Object.freeze({
@@ -99,6 +100,8 @@ export const DEFAULT_SERVER_KNOBS: Readonly<ServerKnobs> = Object.freeze({
   verificationUriComplete: true,
   verificationCompleteMode: 'confirm',
   consentDetail: 'full',
+  deviceGrantClients: 'registered',
+  deviceFlowUsers: 'engineering',
   accessTokenLifetimeS: 900,
   accessTokenAlg: 'ES256',
   refreshTokenLifetimeS: 14 * 24 * 3600,
@@ -117,13 +120,14 @@ export const DEFAULT_SERVER_KNOBS: Readonly<ServerKnobs> = Object.freeze({
   dpopProofWindowS: 60,
   rateLimitPerMinute: 120,
   errorUri: false,
+  workloadIdentityFederation: false,
 }) as Readonly<ServerKnobs>;
 
 const DAY = 24 * 3600;
 
 export const SERVER_KNOB_SPECS: readonly KnobSpec[] = [
   { key: 'profile', kind: 'choice', choices: IDP_PROFILES, label: 'Identity provider profile', group: 'profile',
-    description: 'RFC-strict, or the documented quirks of GitHub, Microsoft Entra or Google.',
+    description: 'RFC-strict, or the documented quirks of GitHub, Microsoft Entra or Google (what their docs do not say is marked a guess in the profile).',
     risk: 'A client written against one provider breaks on another (F25).' },
   { key: 'codeLifetimeS', kind: 'integer', min: 1, max: 3600, unit: 's', label: 'Code lifetime', group: 'codes',
     description: 'How long the device code and user code stay valid (expires_in).',
@@ -158,6 +162,12 @@ export const SERVER_KNOB_SPECS: readonly KnobSpec[] = [
   { key: 'consentDetail', kind: 'choice', choices: ['full', 'minimal'], label: 'Consent page detail', group: 'consent',
     description: 'full: client, scopes, lifetime, where the request came from and a warning; minimal: the client name only.',
     risk: 'Without context a victim cannot tell whose device asks (F15, F16).' },
+  { key: 'deviceGrantClients', kind: 'choice', choices: ['registered', 'any-public-client'], label: 'Clients allowed the device flow', group: 'consent',
+    description: 'registered: only clients registered for the device code grant; any-public-client: every public client, as if each app allowed public client flows.',
+    risk: 'A phishing page can start a device flow as any app whose name fits its lure, such as the web console (F15).' },
+  { key: 'deviceFlowUsers', kind: 'choice', choices: ['engineering', 'everyone'], label: 'People allowed the device flow', group: 'consent',
+    description: 'engineering: only members of the engineering group (the people who use the CLI) may approve a device code; everyone: any account.',
+    risk: 'Anyone in the organisation can be phished into approving a device code, even people who never use the CLI (F15).' },
   { key: 'accessTokenLifetimeS', kind: 'integer', min: 10, max: 90 * DAY, unit: 's', label: 'Access token lifetime', group: 'tokens',
     description: 'Seconds an access token stays valid (expires_in and exp).',
     risk: 'A stolen long-lived token works for weeks (F12).' },
@@ -207,10 +217,13 @@ export const SERVER_KNOB_SPECS: readonly KnobSpec[] = [
     description: 'How long after creation a proof is accepted (RFC 9449 §11.1).',
     risk: 'Long windows give captured proofs more time to be replayed.' },
   { key: 'rateLimitPerMinute', kind: 'integer', min: 1, max: 100_000, label: 'Token endpoint rate limit', group: 'limits',
-    description: 'Requests per minute per client and address at the token and revocation endpoints.',
+    description: 'Requests per minute per client and address at the token and revocation endpoints. Over it, a poll hears slow_down, a refresh HTTP 429 and a revocation HTTP 503, each with Retry-After.',
     risk: 'Without it revocation and polling endpoints can be flooded (RFC 7009 §5).' },
   { key: 'errorUri', kind: 'boolean', label: 'Send error_uri', group: 'limits',
     description: 'Add a documentation link to error responses.', risk: 'None; it helps developers.' },
+  { key: 'workloadIdentityFederation', kind: 'boolean', label: 'Trust CI workload identity', group: 'tokens',
+    description: "Accept a CI job's short-lived ID token from the configured CI issuer (signature, issuer, audience and expiry checked) in an RFC 8693 token exchange, for a short-lived access token and no refresh token.",
+    risk: 'Off, a CI job has no identity of its own, so people log in with the device flow on runners and leave long-lived refresh tokens there (F22, G10).' },
 ];
 
 /** One finding about an insecure or inconsistent knob setting (shown in the sandbox and the idp banner). */
@@ -228,8 +241,8 @@ export function assessServerKnobs(knobs: ServerKnobs): KnobFinding[] {
   const out: KnobFinding[] = [];
   for (const spec of SERVER_KNOB_SPECS) {
     const value: unknown = knobs[spec.key];
-    const problem = checkKnobValue(spec, value);
-    if (problem) out.push({ knob: spec.key, severity: 'error', message: problem });
+    const needed = knobRequirement(spec, value);
+    if (needed) out.push({ knob: spec.key, severity: 'error', message: `${spec.key} must be ${needed}` });
   }
   const alphabet = USER_CODE_ALPHABETS[knobs.userCodeAlphabet] ?? '';
   const attempts = knobs.userCodeAttemptLimit === 0 ? Infinity : knobs.userCodeAttemptLimit;
@@ -248,24 +261,11 @@ export function assessServerKnobs(knobs: ServerKnobs): KnobFinding[] {
   if (knobs.verificationCompleteMode === 'one-click') {
     out.push({ knob: 'verificationCompleteMode', severity: 'risk', message: 'a GET on verification_uri_complete approves without confirmation (RFC 8628 §3.3.1)' });
   }
-  return out;
-}
-
-function checkKnobValue(spec: KnobSpec, value: unknown): string | undefined {
-  switch (spec.kind) {
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : `${spec.key} must be true or false`;
-    case 'integer':
-      if (value === null && spec.nullable) return undefined;
-      if (typeof value !== 'number' || !Number.isInteger(value)) return `${spec.key} must be a whole number`;
-      return value < spec.min || value > spec.max ? `${spec.key} must be between ${spec.min} and ${spec.max}` : undefined;
-    case 'choice':
-      return typeof value === 'string' && spec.choices.includes(value) ? undefined : `${spec.key} must be one of ${spec.choices.join(', ')}`;
-    case 'scopes':
-      return Array.isArray(value) && value.every((s) => typeof s === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))
-        ? undefined
-        : `${spec.key} must be a list of scope tokens (RFC 6749 §3.3)`;
+  if (knobs.deviceGrantClients === 'any-public-client') {
+    out.push({ knob: 'deviceGrantClients', severity: 'risk', message: 'every public client may start a device flow, not only those registered for it (RFC 8628 §5.4)' });
   }
+  if (knobs.deviceFlowUsers === 'everyone') out.push({ knob: 'deviceFlowUsers', severity: 'risk', message: 'every account may approve a device code (RFC 8628 §5.4)' });
+  return out;
 }
 
 /** Merge overrides over the defaults (and a profile's defaults, applied by the caller) and validate. */

@@ -26,6 +26,8 @@ export interface SimUser {
   location: string;
   ip: string;
   userAgent: string;
+  /** Groups the person belongs to (the `deviceFlowUsers` policy allows the `engineering` group). */
+  groups?: string[];
 }
 
 export interface ResourceRegistration {
@@ -77,11 +79,15 @@ export function defaultRegistry(urls: ResourceUrls = SIM_RESOURCE_URLS, names: R
     ],
     users: [
       { id: 'alice', name: 'Alice Nguyen', email: 'alice@acme.test', location: 'Lisbon, PT', ip: '198.51.100.23',
-        userAgent: 'Mozilla/5.0 (Macintosh) Firefox/142.0' },
+        userAgent: 'Mozilla/5.0 (Macintosh) Firefox/142.0', groups: ['engineering'] },
       { id: 'bob', name: 'Bob Okafor', email: 'bob@acme.test', location: 'Lisbon, PT', ip: '198.51.100.24',
-        userAgent: 'Mozilla/5.0 (X11; Linux) Chrome/150.0' },
+        userAgent: 'Mozilla/5.0 (X11; Linux) Chrome/150.0', groups: ['engineering'] },
+      // A contractor's account in the engineering group (the insider of the session-spying and guessing labs).
       { id: 'mallory', name: 'Mallory Vance', email: 'mallory@evil.test', location: 'unknown (VPN exit)', ip: '203.0.113.66',
-        userAgent: 'Mozilla/5.0 (Windows NT 10.0) Edge/150.0' },
+        userAgent: 'Mozilla/5.0 (Windows NT 10.0) Edge/150.0', groups: ['engineering'] },
+      // Finance: never uses the CLI, so the device-flow policy leaves her out.
+      { id: 'carol', name: 'Carol Diaz', email: 'carol@acme.test', location: 'Lisbon, PT', ip: '198.51.100.25',
+        userAgent: 'Mozilla/5.0 (Windows NT 10.0) Edge/150.0', groups: ['finance'] },
     ],
     resources: [
       { id: urls.api, name: `${org} API`, scopes: {

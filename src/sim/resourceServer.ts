@@ -6,6 +6,7 @@
  * Authorization and DPoP headers (RFC 9700 §4.9.3).
  */
 import { verifyAccessToken } from '../protocol/accessToken.ts';
+import { textResponse } from '../protocol/bodyText.ts';
 import { JSON_CONTENT_TYPE } from '../protocol/constants.ts';
 import { DPOP_SIGNING_ALGS, checkDpopProof } from '../protocol/dpop.ts';
 import type { AuthorizationServer } from './authServer/index.ts';
@@ -74,7 +75,7 @@ export function createResourceServer(as: AuthorizationServer, resource: Resource
   const realm = resource.name.replace(/["\\]/g, '');
 
   const json = (status: number, body: unknown, headers?: Record<string, string>) =>
-    new Response(JSON.stringify(body), { status, headers: { 'Content-Type': `${JSON_CONTENT_TYPE}; charset=utf-8`, 'Cache-Control': 'no-store', ...headers } });
+    textResponse(JSON.stringify(body), { status, headers: { 'Content-Type': `${JSON_CONTENT_TYPE}; charset=utf-8`, 'Cache-Control': 'no-store', ...headers } });
 
   /** RFC 6750 §3 / RFC 9449 §7.1 challenges; no error attribute when no credentials were sent (§3.1). */
   const challenge = (scheme: 'Bearer' | 'DPoP' | 'both', error?: string, description?: string, scope?: string): string => {

@@ -48,6 +48,29 @@ describe('saved progress', () => {
     expect(again.lab('02-polling-etiquette').status).toBe('completed');
   });
 
+  test('a hard-mode attempt that ticks every objective records a hard-mode completion, which stays; a guided one does not', () => {
+    const storage = new Map<string, string>();
+    const fake = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) };
+    const store = new ProgressStore(() => fake, () => 5);
+    store.recordObjectives('21-device-flow-policy', ['a', 'b'], 2);
+    expect(store.lab('21-device-flow-policy')).toEqual({ status: 'completed', objectivesDone: ['a', 'b'], updatedAt: 5 });
+    store.recordObjectives('21-device-flow-policy', ['a'], 2, true);
+    expect(store.lab('21-device-flow-policy').hardCompleted).toBeUndefined();
+    store.recordObjectives('21-device-flow-policy', ['a', 'b'], 2, true);
+    expect(store.lab('21-device-flow-policy').hardCompleted).toBe(true);
+    store.recordObjectives('21-device-flow-policy', [], 2, false);
+    const again = new ProgressStore(() => fake);
+    expect(again.notice).toBeUndefined();
+    expect(again.lab('21-device-flow-policy')).toMatchObject({ status: 'completed', hardCompleted: true });
+  });
+
+  test('the instructor switch (hide hints and solutions) is remembered', () => {
+    const storage = new Map<string, string>();
+    const fake = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) };
+    new ProgressStore(() => fake).setHideHints(true);
+    expect(new ProgressStore(() => fake).data.hideHints).toBe(true);
+  });
+
   test.each([
     ['corrupt JSON', '{"version":1,"labs":'],
     ['a foreign shape', '["not", "ours"]'],
@@ -57,6 +80,8 @@ describe('saved progress', () => {
     ['a hostile lab id', JSON.stringify({ version: 1, labs: { '<img src=x>': { status: 'completed', objectivesDone: [], updatedAt: 1 } } })],
     ['objectives that are not strings', JSON.stringify({ version: 1, labs: { '01-anatomy': { status: 'in-progress', objectivesDone: [1], updatedAt: 1 } } })],
     ['a bad last lab', JSON.stringify({ version: 1, labs: {}, lastLab: 42 })],
+    ['a hideHints that is not a boolean', JSON.stringify({ version: 1, labs: {}, hideHints: 'yes' })],
+    ['a hardCompleted that is not a boolean', JSON.stringify({ version: 1, labs: { '01-anatomy': { status: 'completed', objectivesDone: [], updatedAt: 1, hardCompleted: 1 } } })],
     ['a prototype key', '{"version":1,"labs":{"__proto__":{"status":"completed","objectivesDone":[],"updatedAt":1}}}'],
     ['null', 'null'],
   ])('%s gives a notice and a clean start, and the clean state is written back', (_name, raw) => {

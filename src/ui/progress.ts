@@ -17,6 +17,8 @@ export interface LabProgress {
   objectivesDone: string[];
   /** Milliseconds since the epoch. */
   updatedAt: number;
+  /** Every objective held in one hard-mode attempt (every knob shown, no hints asked for). */
+  hardCompleted?: boolean;
 }
 
 export interface ProgressData {
@@ -26,6 +28,8 @@ export interface ProgressData {
   lastLab?: string;
   /** Instructor mode: large type for projectors. */
   largeType?: boolean;
+  /** Instructor mode's switch: lab views opened from it hide hints and solutions. */
+  hideHints?: boolean;
 }
 
 /** The part of Storage used here (so tests can inject a fake). */
@@ -45,21 +49,23 @@ export function validateProgress(value: unknown): ProgressData | undefined {
   const labs: Record<string, LabProgress> = {};
   for (const [id, entry] of entries) {
     if (!LAB_ID.test(id) || !isPlainObject(entry)) return undefined;
-    const { status, objectivesDone, updatedAt } = entry;
+    const { status, objectivesDone, updatedAt, hardCompleted } = entry;
     if (typeof status !== 'string' || !(LAB_STATUSES as readonly string[]).includes(status)) return undefined;
     if (!Array.isArray(objectivesDone) || objectivesDone.length > MAX_OBJECTIVES) return undefined;
     if (!objectivesDone.every((o) => typeof o === 'string' && o.length > 0 && o.length <= 80)) return undefined;
     if (typeof updatedAt !== 'number' || !Number.isFinite(updatedAt) || updatedAt < 0) return undefined;
-    labs[id] = { status: status as LabStatus, objectivesDone: [...(objectivesDone as string[])], updatedAt };
+    if (hardCompleted !== undefined && typeof hardCompleted !== 'boolean') return undefined;
+    labs[id] = { status: status as LabStatus, objectivesDone: [...(objectivesDone as string[])], updatedAt, ...(hardCompleted ? { hardCompleted } : {}) };
   }
   const out: ProgressData = { version: PROGRESS_VERSION, labs };
   if (value.lastLab !== undefined) {
     if (typeof value.lastLab !== 'string' || !LAB_ID.test(value.lastLab)) return undefined;
     out.lastLab = value.lastLab;
   }
-  if (value.largeType !== undefined) {
-    if (typeof value.largeType !== 'boolean') return undefined;
-    out.largeType = value.largeType;
+  for (const flag of ['largeType', 'hideHints'] as const) {
+    if (value[flag] === undefined) continue;
+    if (typeof value[flag] !== 'boolean') return undefined;
+    out[flag] = value[flag];
   }
   return out;
 }
@@ -129,17 +135,28 @@ export class ProgressStore {
     this.#set({ ...this.#data, lastLab: id, labs: { ...this.#data.labs, [id]: { ...current, status, updatedAt: this.now() } } });
   }
 
-  /** Record the objectives ticked so far; all of them done completes the lab (and completion stays). */
-  recordObjectives(id: string, done: readonly string[], total: number): void {
+  /**
+   * Record the objectives ticked so far; all of them done completes the lab (and completion stays). `hard`: this
+   * attempt is in hard mode, so completing it also records a hard-mode completion (which stays too).
+   */
+  recordObjectives(id: string, done: readonly string[], total: number, hard = false): void {
     const current = this.lab(id);
     const merged = [...new Set([...current.objectivesDone, ...done])];
-    const status: LabStatus = current.status === 'completed' || (total > 0 && done.length >= total) ? 'completed' : 'in-progress';
-    if (status === current.status && merged.length === current.objectivesDone.length) return;
-    this.#set({ ...this.#data, labs: { ...this.#data.labs, [id]: { status, objectivesDone: merged, updatedAt: this.now() } } });
+    const all = total > 0 && done.length >= total;
+    const status: LabStatus = current.status === 'completed' || all ? 'completed' : 'in-progress';
+    const hardCompleted = current.hardCompleted === true || (hard && all);
+    if (status === current.status && merged.length === current.objectivesDone.length && hardCompleted === (current.hardCompleted === true)) return;
+    const entry: LabProgress = { status, objectivesDone: merged, updatedAt: this.now(), ...(hardCompleted ? { hardCompleted } : {}) };
+    this.#set({ ...this.#data, labs: { ...this.#data.labs, [id]: entry } });
   }
 
   setLargeType(on: boolean): void {
     this.#set({ ...this.#data, largeType: on });
+  }
+
+  /** Instructor mode's switch: hide hints and solutions in the lab views opened from it. */
+  setHideHints(on: boolean): void {
+    this.#set({ ...this.#data, hideHints: on });
   }
 
   /** Forget everything (instructor mode's "Reset everything"). */

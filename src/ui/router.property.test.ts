@@ -27,6 +27,7 @@ const hashArb = fc.oneof(
   nasty.map((s) => `#/${s}`),
   nasty.map((s) => `#/lab/${s}`),
   fc.tuple(labIdArb, nasty).map(([id, step]) => `#/lab/${id}?step=${step}`),
+  fc.tuple(labIdArb, nasty, nasty).map(([id, hard, hints]) => `#/lab/${id}?hard=${hard}&hints=${hints}`),
   fc.tuple(labIdArb, nasty).map(([id, step]) => `#/lab/${id}?step=${encodeURIComponent(step.replace(/[\uD800-\uDFFF]/g, ''))}`),
   nasty.map((s) => `#/sandbox?${s}`),
   fc.string({ minLength: MAX_HASH_LENGTH - 3, maxLength: MAX_HASH_LENGTH + 20 }).map((s) => `#/${s}`),
@@ -40,6 +41,11 @@ function expectWellFormed(route: Route): void {
   if (route.step !== undefined) {
     expect(route.name).toBe('lab');
     expect(Number.isInteger(route.step) && route.step >= 1 && route.step <= MAX_STEP).toBe(true);
+  }
+  for (const flag of [route.hard, route.hideHints]) {
+    if (flag === undefined) continue;
+    expect(route.name).toBe('lab');
+    expect(flag).toBe(true);
   }
   if (route.notice !== undefined) {
     expect(route.notice).not.toMatch(CONTROL);

@@ -16,6 +16,24 @@ describe('the hash router', () => {
     expect(labHref('01-anatomy')).toBe('#/lab/01-anatomy');
   });
 
+  test('#/lab/<id>?hard=1 is hard mode and ?hints=off hides hints and solutions; links round-trip with a step', () => {
+    expect(parseRoute('#/lab/06-credentials-file?hard=1')).toEqual({ name: 'lab', query: 'hard=1', labId: '06-credentials-file', hard: true });
+    expect(parseRoute('#/lab/06-credentials-file?step=2&hints=off')).toEqual({ name: 'lab', query: 'step=2&hints=off', labId: '06-credentials-file', step: 2, hideHints: true });
+    const href = labHref('12-device-code-phishing', 3, { hard: true, hideHints: true });
+    expect(href).toBe('#/lab/12-device-code-phishing?step=3&hard=1&hints=off');
+    expect(parseRoute(href)).toMatchObject({ labId: '12-device-code-phishing', step: 3, hard: true, hideHints: true });
+    expect(labHref('01-anatomy', 0, { hard: false, hideHints: false })).toBe('#/lab/01-anatomy');
+    // Anything but the exact flag values is the guided lab (no notice: nothing went wrong for the person).
+    for (const q of ['hard=0', 'hard=yes', 'hard', 'hints=on', 'hints=', 'HARD=1']) {
+      const r = parseRoute(`#/lab/01-anatomy?${q}`);
+      expect(r.hard, q).toBeUndefined();
+      expect(r.hideHints, q).toBeUndefined();
+      expect(r.notice, q).toBeUndefined();
+    }
+    // A bad step keeps the mode.
+    expect(parseRoute('#/lab/01-anatomy?step=x&hard=1')).toMatchObject({ hard: true, notice: expect.stringMatching(/not a step number/) });
+  });
+
   test('a bad step opens the lab at its start with a notice', () => {
     for (const bad of ['-1', 'abc', '1e3', '1000', '<b>']) {
       const r = parseRoute(`#/lab/01-anatomy?step=${encodeURIComponent(bad)}`);

@@ -8,7 +8,9 @@
  *   `#/sandbox[?...]`          the simulator plus the knob panel; the query carries knobs (read by the sandbox)
  *   `#/instructor`             instructor mode
  *   `#/embed`                  how to embed the lab in other pages (snippets, events, a live example)
- *   `#/lab/<id>[?step=<n>]`    a lab, optionally at the scene after its prelude and its first n solution steps
+ *   `#/lab/<id>[?step=<n>]`    a lab, optionally at the scene after its prelude and its first n solution steps;
+ *                              `&hard=1` is hard mode (every knob shown, hints only when asked), `&hints=off` hides
+ *                              hints and solutions (links opened from instructor mode with its switch on)
  *
  * The router does not know which labs exist: the app checks `labId` against the loaded labs.
  */
@@ -24,6 +26,16 @@ export interface Route {
   labId?: string;
   /** For `lab`: how many solution steps to replay after the prelude. */
   step?: number;
+  /** For `lab`: hard mode (`hard=1`): every knob shown, no hints unless asked. Set only when on. */
+  hard?: true;
+  /** For `lab`: hints and solutions hidden (`hints=off`, instructor mode's switch). Set only when on. */
+  hideHints?: true;
+}
+
+/** How a lab view is opened: hard mode, and hints and solutions hidden (instructor mode's switch). */
+export interface LabLinkOptions {
+  hard?: boolean | undefined;
+  hideHints?: boolean | undefined;
 }
 
 /** Hashes longer than this are not parsed at all. */
@@ -39,9 +51,14 @@ export const ROUTE_HREFS: Readonly<Record<Exclude<RouteName, 'lab'>, string>> = 
   home: '#/', simulator: '#/simulator', sandbox: '#/sandbox', instructor: '#/instructor', embed: '#/embed',
 };
 
-/** The link to a lab (at a step, when given). */
-export function labHref(id: string, step?: number): string {
-  return `#/lab/${encodeURIComponent(id)}${step !== undefined && step > 0 ? `?step=${step}` : ''}`;
+/** The link to a lab (at a step, in hard mode, with hints hidden, when given). */
+export function labHref(id: string, step?: number, options: LabLinkOptions = {}): string {
+  const params = [
+    ...(step !== undefined && step > 0 ? [`step=${step}`] : []),
+    ...(options.hard ? ['hard=1'] : []),
+    ...(options.hideHints ? ['hints=off'] : []),
+  ];
+  return `#/lab/${encodeURIComponent(id)}${params.length ? `?${params.join('&')}` : ''}`;
 }
 
 const PATHS: Readonly<Record<string, Exclude<RouteName, 'lab'>>> = {
@@ -74,18 +91,23 @@ function parseLab(id: string, query: string): Route {
   if (!LAB_ID.test(id) || id.length > 80) {
     return { name: 'home', query: '', notice: `There is no lab called “${quote(id)}”. Showing the list of labs.` };
   }
-  let stepText: string | null = null;
+  let params: URLSearchParams | undefined;
   try {
-    stepText = new URLSearchParams(query).get('step');
+    params = new URLSearchParams(query);
   } catch {
-    stepText = null;
+    params = undefined;
   }
-  if (stepText === null) return { name: 'lab', query, labId: id };
+  const stepText = params?.get('step') ?? null;
+  // Anything but the exact flag values leaves the mode off (the guided lab): nothing to tell the person.
+  const route: Route = { name: 'lab', query, labId: id };
+  if (params?.get('hard') === '1') route.hard = true;
+  if (params?.get('hints') === 'off') route.hideHints = true;
+  if (stepText === null) return route;
   if (!/^\d{1,3}$/.test(stepText) || Number(stepText) > MAX_STEP) {
-    return { name: 'lab', query, labId: id, notice: `The step “${quote(stepText)}” in the link is not a step number. Opening the lab at its start.` };
+    return { ...route, notice: `The step “${quote(stepText)}” in the link is not a step number. Opening the lab at its start.` };
   }
   const step = Number(stepText);
-  return step === 0 ? { name: 'lab', query, labId: id } : { name: 'lab', query, labId: id, step };
+  return step === 0 ? route : { ...route, step };
 }
 
 /** A short, printable quote of untrusted text (shown as text, never as markup). */

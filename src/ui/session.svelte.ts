@@ -1,36 +1,68 @@
 /**
- * The page's one piece of state: a simulated world and the controls around it (play, pause, speed, step,
- * skip), the terminal's shell and the browser frame. Components read its fields and call its methods; no
- * protocol logic lives here. The world is mutable, so every change bumps `version`, and views derive from it.
+ * The page's one piece of state: a simulated world's lifecycle (start, knobs, reset, dispose) and the time
+ * controls around it (play, pause, speed, step, skip). What a learner does (type, interrupt, the browser tab,
+ * the views of terminal, tokens and explanation) is the world's own (`src/world/learner.ts`, shared with the
+ * headless lab runner); the session calls it and keeps `$state.raw` snapshots for the views. No protocol logic
+ * lives here. Components get the session from Svelte context (`./sessionContext.ts`), not through props.
  */
 import type { ClientKnobs } from '../flow/knobs.ts';
 import type { ServerKnobs } from '../sim/knobs.ts';
-import { explainExchange, type Explanation } from '../world/explain.ts';
-import { createWorld, type World, type WorldConfig } from '../world/index.ts';
-import { runShellLine } from '../world/shell.ts';
+import type { BrowserView } from '../world/browser.ts';
+import type { Explanation } from '../world/explain.ts';
+import type { World, WorldConfig } from '../world/index.ts';
+import { learnerOf, NO_MOMENT, type Learner, type Moment } from '../world/learner.ts';
 import type { WireExchange } from '../world/wire.ts';
 
 export type Speed = 1 | 10 | 60;
 export const SPEEDS: readonly Speed[] = [1, 10, 60];
 
-/** What the browser frame shows. */
-export type BrowserView =
-  | { page: 'blank' }
-  | { page: 'signin'; userCode?: string }
-  | { page: 'enter_code'; message?: string; userCode?: string }
-  | { page: 'confirm_code'; userCode: string }
-  | { page: 'consent'; consent: Record<string, unknown> }
-  | { page: 'approved' | 'denied'; message: string; grantedScope?: string }
-  | { page: 'signed_out'; revokedGrants: number };
+export type { BrowserView } from '../world/browser.ts';
 
 export interface SessionConfig extends WorldConfig {}
+
+/**
+ * The world as the views last saw it: a new object after every change (at most once per frame), so a view that
+ * reads it re-derives. The world itself is mutable; the snapshot names what changed as plain values.
+ */
+export interface WorldSnapshot {
+  readonly world: World | undefined;
+  /** The world clock's time. */
+  readonly now: number;
+  /** Lines in the terminal's scrollback (it only grows). */
+  readonly lines: number;
+  /** Finished and pending exchanges on the wire. */
+  readonly exchanges: number;
+  /** Events in the identity provider's audit trail. */
+  readonly auditEvents: number;
+  /** The CLI process (replaced when client knobs change): components select from it with @xstate/svelte. */
+  readonly cli: World['cli'] | undefined;
+  /** Who the browser tab is signed in as. */
+  readonly signedInAs: string | undefined;
+}
+
+function snapshotOf(world: World | undefined, tab?: Learner['tab']): WorldSnapshot {
+  return {
+    world, now: world?.clock.now() ?? 0, lines: world?.host.scrollback.length ?? 0, exchanges: world?.wire.log.length ?? 0,
+    auditEvents: world?.provider.audit().length ?? 0, cli: world?.cli, signedInAs: tab?.signedInAs,
+  };
+}
+
+/**
+ * The engine (the world and everything it runs: the flow's machine, the servers, jose, XState) is its own chunk,
+ * loaded as the first world is built: a page's first paint (a lab's lesson, the panels' empty states) does not
+ * need it, and the views already show a world that is not built yet. Call early to start the download.
+ */
+let engine: Promise<typeof import('../world/index.ts')> | undefined;
+export function loadEngine(): Promise<typeof import('../world/index.ts')> {
+  return (engine ??= import('../world/index.ts'));
+}
 
 /** How often the play loop moves the clock, in real milliseconds. */
 const TICK_MS = 100;
 
 export class SimulatorSession {
-  /** Bumped on every change in the world; read it to make a view reactive. */
-  version = $state(0);
+  /** The world as the views last saw it (a new object on every change); read it to make a view reactive. */
+  snapshot = $state.raw<WorldSnapshot>(snapshotOf(undefined));
   world = $state.raw<World | undefined>(undefined);
   playing = $state(false);
   speed = $state<Speed>(1);
@@ -46,6 +78,8 @@ export class SimulatorSession {
   notice = $state<string | undefined>(undefined);
 
   #config: SessionConfig;
+  /** The world's learner (its actions and its browser tab). */
+  #learner: Learner | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #release: (() => void) | undefined;
   #unsubscribe: Array<() => void> = [];
@@ -56,15 +90,16 @@ export class SimulatorSession {
   }
 
   /**
-   * Build (or rebuild) the world. `prepare` runs on the new world before the views see it (a lab replays what
-   * already happened there); client knobs it changes are kept in the session's config.
+   * Build (or rebuild) the world from `config`, or with `build` (a lab's `startLab`, which replays its prelude).
+   * `prepare` runs on the new world before the views see it (a lab replays what already happened there);
+   * client knobs it changes are kept in the session's config.
    */
-  async start(config: SessionConfig = this.#config, prepare?: (world: World) => Promise<void>): Promise<void> {
+  async start(config: SessionConfig = this.#config, prepare?: (world: World) => Promise<void>, build?: () => Promise<World>): Promise<void> {
     this.dispose();
     this.#config = config;
-    const world = await createWorld(config);
-    if (prepare) {
-      await prepare(world);
+    const world = build ? await build() : await (await loadEngine()).createWorld(config);
+    if (prepare || build) {
+      await prepare?.(world);
       if (this.#config === config) this.#config = config = { ...config, clientKnobs: { ...world.clientKnobs } };
     }
     // Knobs changed while the world was being built: apply them now, so the world and the config agree.
@@ -77,16 +112,17 @@ export class SimulatorSession {
       world.host.subscribe(bump),
       world.wire.subscribe(bump),
       world.clock.subscribe(bump),
-      world.idp.as.audit.subscribe(bump),
+      world.provider.onAudit(bump),
       (() => { const s = world.cli.subscribe(bump); return () => s.unsubscribe(); })(),
     ];
     world.wire.setGate(this.stepMode ? (ex) => this.#hold(ex) : undefined);
     this.world = world;
+    this.#learner = learnerOf(world);
     this.clearedAt = 0;
     this.browserUrl = '';
     this.browserView = { page: 'blank' };
     this.held = undefined;
-    this.version++;
+    this.#refresh();
   }
 
   /** The knobs the world was built with, merged with every change since. */
@@ -124,10 +160,20 @@ export class SimulatorSession {
     this.#renderPending = true;
     const flush = () => {
       this.#renderPending = false;
-      this.version++;
+      this.#refresh();
     };
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(flush);
     else queueMicrotask(flush);
+  }
+
+  /** Take a new snapshot of the world for the views (after a change the session made itself, or a world event). */
+  #refresh(): void {
+    this.snapshot = snapshotOf(this.world, this.#learner?.tab);
+  }
+
+  /** Re-read the world now (a panel that changed it outside the session's own actions, e.g. an attack move). */
+  refresh(): void {
+    this.#refresh();
   }
 
   dispose(): void {
@@ -137,25 +183,25 @@ export class SimulatorSession {
     this.#unsubscribe = [];
     this.world?.stop();
     this.world = undefined;
+    this.#learner = undefined;
   }
 
   /** Run a command line typed into the terminal. */
   async run(line: string): Promise<void> {
-    const world = this.world;
-    if (!world) return;
+    const learner = this.#learner;
+    if (!learner) return;
     await this.#busy(async () => {
-      const outcome = await runShellLine({ host: world.host, send: (e) => world.send(e), loginInProgress: () => world.state().startsWith('signingIn') }, line);
-      if (outcome.clear) this.clearedAt = world.host.scrollback.length;
+      const outcome = await learner.type(line);
+      if (outcome.clear) this.clearedAt = learner.world.host.scrollback.length;
       if (outcome.openBrowser) await this.openVerificationFromTerminal();
     });
   }
 
   /** Ctrl+C in the terminal. */
   async interrupt(): Promise<void> {
-    const world = this.world;
-    if (!world) return;
-    world.host.print('^C', 'prompt');
-    await this.#busy(() => world.send({ type: 'user.cancel' }));
+    const learner = this.#learner;
+    if (!learner) return;
+    await this.#busy(() => learner.interrupt());
   }
 
   // --- time ---
@@ -197,29 +243,17 @@ export class SimulatorSession {
   }
 
   /** Jump the clock to the next notable moment. */
-  async skipTo(moment: 'poll' | 'code-expiry' | 'token-expiry'): Promise<void> {
-    const world = this.world;
-    if (!world) return;
+  async skipTo(moment: Moment): Promise<void> {
+    const learner = this.#learner;
+    if (!learner) return;
     await this.#busy(async () => {
-      const target = this.#momentAt(world, moment);
-      if (target === undefined) {
-        this.notice = moment === 'poll' ? 'No poll is scheduled.' : moment === 'code-expiry' ? 'No device code is pending.' : 'No access token is held.';
+      if (learner.momentAt(moment) === undefined) {
+        this.notice = NO_MOMENT[moment];
         return;
       }
       this.notice = undefined;
-      await world.advance(Math.max(0, target - world.clock.now()));
+      await learner.skipTo(moment);
     });
-  }
-
-  #momentAt(world: World, moment: 'poll' | 'code-expiry' | 'token-expiry'): number | undefined {
-    const now = world.clock.now();
-    if (moment === 'poll') return world.state().startsWith('signingIn.awaitingApproval') ? world.clock.nextDue() : undefined;
-    if (moment === 'code-expiry') {
-      const live = [...world.idp.as.state.deviceGrants.values()].filter((d) => d.expiresAt > now && d.status === 'pending');
-      return live.length ? Math.min(...live.map((d) => d.expiresAt)) : undefined;
-    }
-    const session = world.cli.getSnapshot().context.session;
-    return session?.expiresAt !== undefined && session.expiresAt > now ? session.expiresAt : undefined;
   }
 
   async #tick(): Promise<void> {
@@ -250,130 +284,86 @@ export class SimulatorSession {
       await work();
     } finally {
       this.busy = false;
-      this.version++;
+      this.#refresh();
     }
   }
 
-  // --- the browser frame ---
+  // --- the browser frame (the world's browser tab: `src/world/browser.ts`) ---
+
+  /** Run an action on the browser tab, then show what it shows. */
+  async #inTab(action: (tab: Learner['tab']) => Promise<void>): Promise<void> {
+    const tab = this.#learner?.tab;
+    if (!tab) return;
+    await this.#busy(async () => {
+      try {
+        await action(tab);
+      } finally {
+        this.browserUrl = tab.url;
+        this.browserView = tab.view;
+        if (tab.notice !== undefined) {
+          this.notice = tab.notice;
+          tab.notice = undefined;
+        }
+      }
+    });
+  }
 
   /** `acme login` opens the browser at the complete URI (or the plain one) the CLI printed. */
   async openVerificationFromTerminal(): Promise<void> {
-    const device = this.world?.cli.getSnapshot().context.device;
-    if (!device) return;
-    await this.navigate(device.verification_uri_complete ?? device.verification_uri);
+    const learner = this.#learner;
+    if (!learner?.world.cli.getSnapshot().context.device) return;
+    // Shown before the page loads, as a browser's address bar does.
+    const device = learner.world.cli.getSnapshot().context.device!;
+    this.browserUrl = device.verification_uri_complete ?? device.verification_uri;
+    await this.#inTab(() => learner.openVerification());
   }
 
   async navigate(url: string): Promise<void> {
-    const world = this.world;
-    if (!world) return;
+    if (!this.#learner) return;
     this.browserUrl = url;
-    await this.#busy(async () => {
-      const code = safeUserCode(url);
-      if (!url.startsWith(world.browser.verificationUri)) {
-        this.browserView = { page: 'blank' };
-        this.notice = `The simulated browser only opens the identity provider (${world.browser.verificationUri}).`;
-        return;
-      }
-      if (!world.browser.session) {
-        this.browserView = { page: 'signin', ...(code ? { userCode: code } : {}) };
-        return;
-      }
-      const page = await world.browser.open(url);
-      this.#show(page.body, code);
-    });
+    await this.#inTab((tab) => tab.navigate(url));
   }
 
-  async signIn(user: string, userCode?: string): Promise<void> {
-    const world = this.world;
-    if (!world) return;
-    await this.#busy(async () => {
-      await world.browser.signIn(user);
-      if (userCode) {
-        const page = await world.browser.open(`${world.browser.verificationUri}?user_code=${encodeURIComponent(userCode)}`);
-        this.#show(page.body, userCode);
-      } else this.browserView = { page: 'enter_code' };
-    });
+  signIn(user: string, userCode?: string): Promise<void> {
+    return this.#inTab((tab) => tab.signIn(user, userCode));
   }
 
-  async enterCode(userCode: string): Promise<void> {
-    const world = this.world;
-    if (!world) return;
-    await this.#busy(async () => {
-      const page = await world.browser.enterCode(userCode);
-      this.#show(page.body, userCode);
-    });
+  enterCode(userCode: string): Promise<void> {
+    return this.#inTab((tab) => tab.enterCode(userCode));
   }
 
   /** The identity provider's "sign out everywhere" (RFC 9700 §4.14.2): revokes every grant of the signed-in person. */
-  async signOutEverywhere(): Promise<void> {
-    const world = this.world;
-    if (!world?.browser.session) return;
-    await this.#busy(async () => {
-      const page = await world.browser.signOutEverywhere();
-      this.browserView = { page: 'signed_out', revokedGrants: Number(page.body.revoked_grants ?? 0) };
-    });
+  signOutEverywhere(): Promise<void> {
+    if (!this.world?.browser.session) return Promise.resolve();
+    return this.#inTab((tab) => tab.signOutEverywhere());
   }
 
-  /** Who the browser frame is signed in as, if anyone. */
-  signedInAs(): string | undefined {
-    void this.version;
-    return this.world?.browser.user;
+  /** The identity provider's list of the signed-in person's grants. */
+  showGrants(revoked?: string): Promise<void> {
+    if (!this.world?.browser.session) return Promise.resolve();
+    return this.#inTab((tab) => tab.showGrants(revoked));
   }
 
-  async decide(decision: 'approve' | 'deny', scopes?: string[]): Promise<void> {
-    const world = this.world;
-    const view = this.browserView;
-    if (!world || view.page !== 'consent') return;
-    await this.#busy(async () => {
-      const page = await world.browser.decide(String(view.consent.user_code), decision, scopes);
-      this.#show(page.body);
-    });
+  /** Revoke one grant at the identity provider (RFC 9700 §4.14.2), then show the list again. */
+  revokeGrant(grantId: string): Promise<void> {
+    if (!this.world?.browser.session) return Promise.resolve();
+    return this.#inTab((tab) => tab.revokeGrant(grantId));
   }
 
-  #show(body: Record<string, unknown>, userCode?: string): void {
-    if (typeof body.error === 'string') {
-      this.browserView = { page: 'enter_code', message: String(body.message ?? body.error), ...(userCode ? { userCode } : {}) };
-      return;
-    }
-    switch (body.page) {
-      case 'confirm_code':
-        this.browserView = { page: 'confirm_code', userCode: String(body.user_code) };
-        return;
-      case 'consent':
-        this.browserView = { page: 'consent', consent: body };
-        return;
-      case 'approved':
-      case 'denied':
-        this.browserView = { page: body.page, message: String(body.message ?? ''), ...(typeof body.granted_scope === 'string' ? { grantedScope: body.granted_scope } : {}) };
-        return;
-      default:
-        this.browserView = { page: 'enter_code' };
-    }
+  decide(decision: 'approve' | 'deny', scopes?: string[]): Promise<void> {
+    if (this.browserView.page !== 'consent') return Promise.resolve();
+    return this.#inTab((tab) => tab.decide(decision, scopes));
   }
 
   // --- views ---
 
   /** The explanation card for the latest finished exchange. */
   latestExplanation(): Explanation | undefined {
-    void this.version;
-    const log = this.world?.wire.log ?? [];
-    for (let i = log.length - 1; i >= 0; i--) {
-      const card = explainExchange(log[i]!);
-      if (card) return card;
-    }
-    return undefined;
+    void this.snapshot;
+    return this.#learner?.explanation();
   }
 
   knobs(): { server: ServerKnobs | undefined; client: Partial<ClientKnobs> } {
-    return { server: this.world?.idp.as.knobs, client: this.#config.clientKnobs ?? {} };
-  }
-}
-
-/** The `user_code` query parameter of a verification URL, if any (untrusted: only used as text). */
-function safeUserCode(url: string): string | undefined {
-  try {
-    return new URL(url).searchParams.get('user_code')?.slice(0, 64) ?? undefined;
-  } catch {
-    return undefined;
+    return { server: this.world?.provider.knobs, client: this.#config.clientKnobs ?? {} };
   }
 }

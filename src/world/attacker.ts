@@ -20,6 +20,7 @@ export type AttackMove =
   | 'replay-refresh-token'
   | 'poll-device-code'
   | 'phish'
+  | 'qr-phish'
   | 'brute-force-user-codes'
   | 'enter-user-code'
   | 'replay-without-dpop-key';
@@ -27,6 +28,8 @@ export type AttackMove =
 export interface AttackOutcome {
   move: AttackMove;
   at: number;
+  /** The world's event order (shared with `World.emitted`): orders moves and CLI events at the same clock time. */
+  seq: number;
   succeeded: boolean;
   /** Why it worked or what stopped it. */
   detail: string;
@@ -38,8 +41,18 @@ type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Resp
 export type VictimPolicy =
   /** Approves whatever the page asks. */
   | 'approves-anything'
-  /** Denies when the page warns that a device elsewhere is asking and shows where it came from. */
+  /**
+   * Reads the consent page. Phished by mail (she started nothing): denies when the page warns that a device
+   * elsewhere is asking and shows where it came from. Phished by a QR-code lure (she did just start it, on the
+   * lure's page): denies when the page names another app than the one the lure promised.
+   */
   | 'reads-consent';
+
+/** The app a QR-code lure pretends to open: a registered client whose name fits a "scan to open" page. */
+export interface LureApp {
+  clientId: string;
+  name: string;
+}
 
 export interface AttackerDeps {
   clock: WorldClock;
@@ -55,6 +68,10 @@ export interface AttackerDeps {
   attackerUser: string;
   ledger(): LedgerEntry[];
   serverKnobs(): ServerKnobs;
+  /** The world's next event number (default: the attacker's own count). */
+  nextSeq?(): number;
+  /** What a QR-code lure pretends to open (default: the CLI itself). */
+  lureApp?: LureApp;
 }
 
 export class Attacker {
@@ -65,7 +82,7 @@ export class Attacker {
   constructor(private readonly d: AttackerDeps) {}
 
   #record(move: AttackMove, succeeded: boolean, detail: string): AttackOutcome {
-    const o = { move, at: this.d.clock.now(), succeeded, detail };
+    const o = { move, at: this.d.clock.now(), seq: this.d.nextSeq?.() ?? this.log.length + 1, succeeded, detail };
     this.log.push(o);
     return o;
   }
@@ -133,19 +150,15 @@ export class Attacker {
   }
 
   /**
-   * Device-code phishing (F15-F17): start a device flow from the attacker's machine, send the victim the link,
-   * let the victim decide from what the page shows, then poll once for the tokens.
+   * Device-code phishing (F15-F17): start a device flow from the attacker's machine, send the victim (`target`,
+   * default the world's person) the link, let the victim decide from what the page shows, then poll once for the
+   * tokens.
    */
-  async phish(policy: VictimPolicy): Promise<AttackOutcome> {
-    const res = await this.d.fetch(`${this.d.issuer}/device_authorization`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ client_id: this.d.clientId }).toString(),
-    });
-    const da = (await res.json()) as Record<string, string>;
+  async phish(policy: VictimPolicy, target = this.d.victimUser): Promise<AttackOutcome> {
+    const { res, da } = await this.#startFlow(this.d.clientId);
     if (!res.ok) return this.#record('phish', false, `could not start a device flow: ${da.error}`);
     const link = da.verification_uri_complete ?? da.verification_uri ?? da.verification_url ?? '';
-    const victim = this.d.victimBrowser;
-    if (!victim.session) await victim.signIn(this.d.victimUser);
+    const victim = await this.#victim(target);
     const landing = await victim.open(link.includes('user_code=') ? link : `${link}?user_code=${encodeURIComponent(da.user_code ?? '')}`);
     let decided = landing.body.page === 'approved' ? 'approved by opening the link (one-click)' : '';
     if (!decided) {
@@ -167,6 +180,72 @@ export class Attacker {
       return this.#record('phish', true, `the victim ${decided}; the attacker's terminal now holds the victim's tokens`);
     }
     return this.#record('phish', false, `the victim ${decided}, but the poll failed: ${String(body.error)}`);
+  }
+
+  /**
+   * QR-code device-code phishing (F15; the SquarePhish technique): a page of the attacker's ("scan to open the
+   * shared file in <app>") starts a device flow only when the victim scans or clicks, so the code is seconds old
+   * whatever its lifetime, and the victim did start this herself, just now. The flow is started as the app the
+   * lure names when the identity provider lets that app use the device grant, otherwise as the CLI (the one public
+   * client that has it). The page shows the fresh code and sends the victim to the verification page.
+   */
+  async qrPhish(policy: VictimPolicy, target = this.d.victimUser): Promise<AttackOutcome> {
+    const lure = this.d.lureApp ?? { clientId: this.d.clientId, name: 'the CLI' };
+    const notes: string[] = [];
+    let started = await this.#startFlow(lure.clientId);
+    let client = lure.name;
+    let usedClientId = lure.clientId;
+    if (!started.res.ok && lure.clientId !== this.d.clientId) {
+      notes.push(`the identity provider refused a device flow as ${lure.name} (${String(started.da.error)}), so the page fell back to the CLI's client`);
+      started = await this.#startFlow(this.d.clientId);
+      client = 'the CLI';
+      usedClientId = this.d.clientId;
+    }
+    const { res, da } = started;
+    if (!res.ok) return this.#record('qr-phish', false, [...notes, `could not start a device flow: ${String(da.error)}`].join('; '));
+    const lifetime = Number(da.expires_in);
+    notes.push(`the victim scanned the QR code "open the shared file in ${lure.name}"; the attacker's server started a device flow as ${client} that second (code ${da.user_code}, minted as she scanned, so its ${lifetime} s lifetime had only just begun)`);
+    const victim = await this.#victim(target);
+    const link = da.verification_uri_complete ?? `${da.verification_uri ?? da.verification_url ?? ''}?user_code=${encodeURIComponent(da.user_code ?? '')}`;
+    const landing = await victim.open(link);
+    let decided = landing.body.page === 'approved' ? 'approved by opening the link (one-click)' : '';
+    if (!decided) {
+      const consent = await victim.enterCode(da.user_code ?? '');
+      if (consent.status !== 200) {
+        return this.#record('qr-phish', false, [...notes, `the victim could not use the code: ${String(consent.body.message ?? consent.body.error)}`].join('; '));
+      }
+      const named = (consent.body.client as { name?: unknown } | undefined)?.name;
+      if (policy === 'reads-consent' && named !== lure.name) {
+        await victim.decide(da.user_code ?? '', 'deny');
+        return this.#record('qr-phish', false, [...notes, `the consent page named ${String(named)}, not the ${lure.name} the lure promised, and the victim denied it`].join('; '));
+      }
+      await victim.decide(da.user_code ?? '', 'approve');
+      decided = `approved: she had just started it herself, and the consent page named ${String(named)}, as the lure promised`;
+      if (policy === 'approves-anything') decided = `approved what the consent page asked (${String(named)})`;
+    }
+    const poll = await this.#token({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: da.device_code ?? '' }, usedClientId);
+    const body = (await poll.json()) as Record<string, unknown>;
+    if (poll.ok && typeof body.access_token === 'string') {
+      this.loot.access_token.push(body.access_token);
+      if (typeof body.refresh_token === 'string') this.loot.refresh_token.push(body.refresh_token);
+      return this.#record('qr-phish', true, [...notes, `the victim ${decided}; the attacker's terminal now holds the victim's tokens`].join('; '));
+    }
+    return this.#record('qr-phish', false, [...notes, `the victim ${decided}, but the poll failed: ${String(body.error)}`].join('; '));
+  }
+
+  async #startFlow(clientId: string): Promise<{ res: Response; da: Record<string, string> }> {
+    const res = await this.d.fetch(`${this.d.issuer}/device_authorization`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ client_id: clientId }).toString(),
+    });
+    return { res, da: (await res.json()) as Record<string, string> };
+  }
+
+  /** The victim's browser, signed in as `target`. */
+  async #victim(target: string): Promise<SimBrowser> {
+    const victim = this.d.victimBrowser;
+    if (!victim.session || victim.user !== target) await victim.signIn(target);
+    return victim;
   }
 
   /**
@@ -213,10 +292,10 @@ export class Attacker {
     return this.#record('brute-force-user-codes', false, `no live code found in ${tried.size} tries`);
   }
 
-  #token(params: Record<string, string>): Promise<Response> {
+  #token(params: Record<string, string>, clientId = this.d.clientId): Promise<Response> {
     return this.d.fetch(`${this.d.issuer}/token`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ client_id: this.d.clientId, ...params }).toString(),
+      body: new URLSearchParams({ client_id: clientId, ...params }).toString(),
     });
   }
 }

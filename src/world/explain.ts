@@ -4,6 +4,7 @@
  * answer), so every step of every flow gets a card without any lab-specific code.
  */
 import { DEVICE_CODE_GRANT_TYPE } from '../protocol/constants.ts';
+import { readExchange } from './exchangeView.ts';
 import type { WireExchange } from './wire.ts';
 
 export interface Explanation {
@@ -12,16 +13,6 @@ export interface Explanation {
   why: string;
   /** e.g. 'RFC 8628 §3.5'. */
   rfc: string;
-}
-
-function bodyError(ex: WireExchange): string | undefined {
-  const text = ex.response?.body ?? '';
-  try {
-    const v = (JSON.parse(text) as { error?: unknown }).error;
-    return typeof v === 'string' ? v : undefined;
-  } catch {
-    return new URLSearchParams(text).get('error') ?? undefined;
-  }
 }
 
 const POLL_ERRORS: Record<string, Omit<Explanation, 'title'>> = {
@@ -52,17 +43,17 @@ const POLL_ERRORS: Record<string, Omit<Explanation, 'title'>> = {
   },
 };
 
+/**
+ * Which endpoint an exchange went to, when the caller knows it from the metadata (a real provider's paths are its
+ * own: `/device/auth`, `/oauth2/v2.0/devicecode`, `/login/oauth/access_token`). Without it, the path decides.
+ */
+export type EndpointRole = 'discovery' | 'device_authorization' | 'token' | 'revocation';
+
 /** The card for one exchange, or undefined while it is still in flight. */
-export function explainExchange(ex: WireExchange): Explanation | undefined {
-  let url: URL;
-  try {
-    url = new URL(ex.request.url);
-  } catch {
-    return undefined;
-  }
-  const path = url.pathname;
-  const params = new URLSearchParams(ex.request.body);
-  const status = ex.response?.status;
+export function explainExchange(ex: WireExchange, role?: EndpointRole): Explanation | undefined {
+  const view = readExchange(ex);
+  if (!view.url) return undefined;
+  const { path, form: params, status } = view;
   const who = ex.actor === 'cli' ? 'The CLI' : ex.actor === 'attacker' ? 'The attacker' : 'The browser';
   if (ex.fault) {
     return {
@@ -74,18 +65,22 @@ export function explainExchange(ex: WireExchange): Explanation | undefined {
   }
   if (status === undefined) return undefined;
 
-  if (path.endsWith('/.well-known/oauth-authorization-server')) {
+  if (role === 'discovery' || (!role && (path.endsWith('/.well-known/oauth-authorization-server') || path.endsWith('/.well-known/openid-configuration')))) {
+    if (status !== 200) {
+      return { title: 'No metadata here', what: `${who} asked for the server's metadata at ${path} and got ${status}.`,
+        why: 'Without metadata a CLI tries OpenID discovery next, or needs its endpoints configured by hand.', rfc: 'RFC 8414 §3.2; OpenID Connect Discovery 1.0 §4' };
+    }
     return { title: 'Discovery', what: `${who} read the server's metadata.`, why: 'It learns the device authorization, token and revocation endpoints instead of hard-coding them.', rfc: 'RFC 8414 §3; RFC 8628 §4' };
   }
-  if (path.endsWith('/device_authorization')) {
+  if (role === 'device_authorization' || (!role && path.endsWith('/device_authorization'))) {
     return status === 200
       ? { title: 'Codes issued', what: `${who} asked for a device code and got a device_code, a user_code, the verification URI, expires_in and interval.`,
           why: 'The device_code is a secret the CLI polls with and never shows; the short user_code is for the person to type in a browser.', rfc: 'RFC 8628 §3.1-3.2' }
-      : { title: 'Device authorization refused', what: `The server refused the request (${bodyError(ex) ?? status}).`, why: 'Errors use the token endpoint error format.', rfc: 'RFC 8628 §3.2; RFC 6749 §5.2' };
+      : { title: 'Device authorization refused', what: `The server refused the request (${view.error ?? status}).`, why: 'Errors use the token endpoint error format.', rfc: 'RFC 8628 §3.2; RFC 6749 §5.2' };
   }
-  if (path.endsWith('/token') || path.endsWith('/access_token')) {
-    const grant = params.get('grant_type');
-    const error = bodyError(ex);
+  if (role === 'token' || (!role && (path.endsWith('/token') || path.endsWith('/access_token')))) {
+    const grant = view.grantType;
+    const error = view.error;
     if (grant === DEVICE_CODE_GRANT_TYPE) {
       if (status === 200 && !error) {
         return { title: 'Tokens issued', what: `${who} polled after approval and received an access token${ex.response?.body.includes('refresh_token') ? ' and a refresh token' : ''}.`,
@@ -101,7 +96,7 @@ export function explainExchange(ex: WireExchange): Explanation | undefined {
         : { title: 'Refresh refused', what: `The server refused the refresh token (${error ?? status}).`, why: 'Revoked, rotated-out or expired refresh tokens stop working; a reused one can revoke the whole family.', rfc: 'RFC 6749 §6; RFC 9700 §4.14.2' };
     }
   }
-  if (path.endsWith('/revoke')) {
+  if (role === 'revocation' || (!role && path.endsWith('/revoke'))) {
     return { title: 'Revocation', what: `${who} asked the server to revoke a${params.get('token_type_hint') === 'access_token' ? 'n access' : ' refresh'} token (${status}).`,
       why: 'Deleting a local copy is not a revocation: only the server can make a stolen copy useless.', rfc: 'RFC 7009 §2' };
   }

@@ -64,6 +64,11 @@ export interface HostOptions {
   cliName?: string;
   /** The terminal is on a screen share (a team call, a recorded demo): everything on it is seen by the people watching. */
   screenShared?: boolean;
+  /**
+   * On a CI runner: the job may ask its CI platform for an OIDC ID token (GitHub Actions' `permissions:
+   * id-token: write`), which a CLI can exchange for a short-lived access token (workload identity). Default off.
+   */
+  ciIdToken?: boolean;
 }
 
 /** Where a CLI called `cli` leaves things on its host. Lab objectives read these instead of spelling out paths. */
@@ -99,6 +104,8 @@ export class Host implements StorageHost {
   keyringAvailable: boolean;
   /** The terminal window is shared with an audience (see `HostOptions.screenShared`). */
   readonly screenShared: boolean;
+  /** The CI job can get an ID token from its platform (see `HostOptions.ciIdToken`; only on a CI runner). */
+  readonly offersCiIdToken: boolean;
   readonly cliName: string;
   /** Where the CLI leaves things here (named after `cliName`). */
   readonly paths: HostPaths;
@@ -120,6 +127,7 @@ export class Host implements StorageHost {
     this.otherUsers = opts.otherUsers ?? (this.kind === 'laptop' ? [] : ['bob', 'eve']);
     this.keyringAvailable = opts.keyringAvailable ?? this.kind === 'laptop';
     this.screenShared = opts.screenShared ?? false;
+    this.offersCiIdToken = this.kind === 'ci-runner' && opts.ciIdToken === true;
     this.cliName = opts.cliName ?? CLI_NAME;
     this.paths = hostPaths(this.cliName);
   }

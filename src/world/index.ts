@@ -13,13 +13,16 @@ import { VirtualClock } from '../sim/clock.ts';
 import { createSimIdp, SIM_ISSUER, type SimIdp } from '../sim/idp.ts';
 import type { ServerKnobs } from '../sim/knobs.ts';
 import { cliClientId } from '../sim/registry.ts';
+import { ADDRESSES, SIM_API_BASE } from './addresses.ts';
 import { SimBrowser } from './browser.ts';
-import { Attacker, type AttackOutcome } from './attacker.ts';
+import { Attacker, type AttackOutcome, type LureApp } from './attacker.ts';
 import { Host, type HostOptions } from './host.ts';
+import { createCiPlatform, type CiPlatform } from './ciPlatform.ts';
 import { computeLedger, placesOf, type LedgerEntry, type Place } from './ledger.ts';
 import { cliUserAgent, DEFAULT_NAMES, resolveNames, type Names } from './names.ts';
 import { ScriptedUser, type ScriptedBehaviour } from './scriptedUser.ts';
-import { nextTurn } from './eventLoop.ts';
+import { ChangeSignal, nextTurn } from './eventLoop.ts';
+import { providerView, type ProviderView } from './providerView.ts';
 import { createWire, type Wire } from './wire.ts';
 
 export { Host, hostPaths } from './host.ts';
@@ -30,11 +33,7 @@ export type { AttackOutcome, AttackMove, VictimPolicy } from './attacker.ts';
 export type { ScriptedBehaviour } from './scriptedUser.ts';
 export type { WireExchange } from './wire.ts';
 
-/** The API base URL the CLI calls (`${API_BASE}/api/me`); its resource id is `${API_BASE}/api`. */
-export const SIM_API_BASE = 'https://api.acme.test';
-
-/** Network addresses of the actors, as the servers see them. */
-export const ADDRESSES = { cli: '192.0.2.10', browser: '198.51.100.23', attacker: '203.0.113.66', victim: '198.51.100.23' } as const;
+export { ADDRESSES, SIM_API_BASE } from './addresses.ts';
 /** What each actor's software calls itself (browsers as the registry's people; the CLI and the attacker's tool). */
 export const CLI_USER_AGENT = cliUserAgent(DEFAULT_NAMES.cli);
 
@@ -57,8 +56,12 @@ export interface World {
   readonly names: Names;
   readonly clock: VirtualClock;
   readonly idp: SimIdp;
+  /** A read-only view of the identity provider (audit trail, issued secrets, grants, knobs): what labs and the page read. */
+  readonly provider: ProviderView;
   readonly wire: Wire;
   readonly host: Host;
+  /** The CI platform's OIDC issuer (mints a CI job's ID token when the host offers one). */
+  readonly ci: CiPlatform;
   /** The CLI process (replaced by `reconfigure`). */
   readonly cli: Actor<typeof cliMachine>;
   /** The client knobs the current CLI runs with. */
@@ -72,8 +75,8 @@ export interface World {
   readonly browser: SimBrowser;
   readonly scriptedUser: ScriptedUser;
   readonly attacker: Attacker;
-  /** Everything the CLI emitted, with the clock time. */
-  readonly emitted: ReadonlyArray<CliEmitted & { at: number }>;
+  /** Everything the CLI emitted, with the clock time and the world's event order (shared with the attacker's log). */
+  readonly emitted: ReadonlyArray<CliEmitted & { at: number; seq: number }>;
   /** Send a user event to the CLI and let everything settle. */
   send(event: CliEvent): Promise<void>;
   /** Wait (on the event loop, not the clock) until nothing is running that does not wait on the clock. */
@@ -94,14 +97,17 @@ export interface World {
   stop(): void;
 }
 
-const TURN_LIMIT = 20_000;
 /**
- * A watchdog, not a clock: settle() gives up only after TURN_LIMIT event-loop turns AND this much real time.
+ * A watchdog, not a clock: settle() gives up when nothing it watches has changed for this much real time.
  * Token signing and DPoP keys use WebCrypto, which runs on the platform's thread pool; when that pool is busy
- * (other test workers, a slow machine) one signature can take longer than 20 000 turns without anything
- * being wrong.
+ * (other test workers, a slow machine) one signature can take a long time without anything being wrong.
  */
 const SETTLE_WATCHDOG_MS = 15_000;
+
+function lureAppOf(clients: ReadonlyArray<{ clientId: string; name: string }>, clientId: string): { lureApp?: LureApp } {
+  const client = clients.find((c) => c.clientId === clientId);
+  return client ? { lureApp: { clientId: client.clientId, name: client.name } } : {};
+}
 
 export async function createWorld(config: WorldConfig = {}): Promise<World> {
   const names = resolveNames(config.names);
@@ -109,37 +115,56 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
   const clientId = cliClientId(names.cli);
   const userAgent = cliUserAgent(names.cli);
   const clock = new VirtualClock(config.startMs);
-  const idp = await createSimIdp({ clock, knobs: config.serverKnobs ?? {}, names: { org: names.org, cli: names.cli } });
+  // The CI platform's OIDC issuer: the identity provider may federate with it (knob workloadIdentityFederation).
+  const ci = await createCiPlatform(clock, { audience: SIM_ISSUER, org: names.org });
+  const idp = await createSimIdp({ clock, knobs: config.serverKnobs ?? {}, names: { org: names.org, cli: names.cli }, workloadIssuers: [ci.trust] });
   const wire = createWire(idp, clock);
   const user = config.user ?? 'alice';
   const host = new Host(clock, { user, ...config.host, cliName: names.cli });
   const verificationUri = idp.as.endpoints.verification;
   const uaOf = (id: string) => idp.as.registry.users.find((u) => u.id === id)?.userAgent;
   const browser = new SimBrowser(wire.fetchFor('browser', ADDRESSES.browser, uaOf(user)), verificationUri);
+  /** Told of every change settle() watches: a wire exchange's progress, the CLI's snapshots, a tracked task's end. */
+  const changes = new ChangeSignal();
+  wire.subscribe(changes.notify);
   const tasks = new Set<Promise<unknown>>();
   const track = (task: Promise<unknown>) => {
     tasks.add(task);
-    void task.finally(() => tasks.delete(task)).catch(() => undefined);
+    void task.finally(() => {
+      tasks.delete(task);
+      changes.notify();
+    }).catch(() => undefined);
   };
   const scriptedUser = new ScriptedUser({ clock, browser, user, track }, config.userBehaviour ?? { kind: 'never' });
+  // A log line never changes once written, so its entry is made once (the ledger is derived again at every step).
+  const lines = new WeakMap<object, { at: number; text: string }>();
+  const lineOf = <T extends object>(line: T, make: (l: T) => { at: number; text: string }) => {
+    let entry = lines.get(line);
+    if (!entry) lines.set(line, (entry = make(line)));
+    return entry;
+  };
   const apiPlaces = (): Place[] => [
     ...idp.apis.map((api) => ({
       id: `api-log:${api.resource.id}`, label: `${api.resource.name} request log`, readers: [] as [],
-      entries: api.log.map((l) => ({ at: l.at, text: `${l.method} ${l.path} ${l.status} ${l.authorization} ${l.dpop}` })),
+      entries: api.log.map((l) => lineOf(l, () => ({ at: l.at, text: `${l.method} ${l.path} ${l.status} ${l.authorization} ${l.dpop}` }))),
     })),
     { id: 'audit', label: 'identity provider audit log', readers: [],
-      entries: idp.as.audit.events.map((e) => ({ at: e.at, text: `${e.type} ${e.detail} ${(e.refs ?? []).join(' ')}` })) },
+      entries: idp.as.audit.events.map((e) => lineOf(e, () => ({ at: e.at, text: `${e.type} ${e.detail} ${(e.refs ?? []).join(' ')}` }))) },
   ];
   const ledger = () => computeLedger(idp.as.issuedSecrets(), placesOf({ host, wire: wire.log, extra: apiPlaces() }));
+  /** One count for CLI events and attacker moves, so the labs can order two things at the same clock time. */
+  let order = 0;
   const attacker = new Attacker({
     // The attacker runs a copy of the same public CLI: same client id, same User-Agent.
     clock, fetch: wire.fetchFor('attacker', ADDRESSES.attacker, userAgent), issuer: idp.as.issuer, apiBaseUrl: SIM_API_BASE,
     clientId, browser: new SimBrowser(wire.fetchFor('attacker', ADDRESSES.attacker, uaOf('mallory')), verificationUri),
     victimBrowser: new SimBrowser(wire.fetchFor('victim', ADDRESSES.victim, uaOf(user)), verificationUri),
-    victimUser: user, attackerUser: 'mallory', ledger, serverKnobs: () => idp.as.knobs,
+    victimUser: user, attackerUser: 'mallory', ledger, serverKnobs: () => idp.as.knobs, nextSeq: () => ++order,
+    // A QR-code lure pretends to open the organisation's web console (a public client registered without the device grant).
+    ...lureAppOf(idp.as.registry.clients, `${names.cli}-web`),
   });
 
-  const emitted: Array<CliEmitted & { at: number }> = [];
+  const emitted: Array<CliEmitted & { at: number; seq: number }> = [];
   const alphabet = () => USER_CODE_ALPHABETS[idp.as.knobs.userCodeAlphabet];
   let clientKnobs: Partial<ClientKnobs> = config.clientKnobs ?? {};
   const spawnCli = () => {
@@ -147,14 +172,17 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
       clock,
       input: {
         fetch: wire.fetchFor('cli', ADDRESSES.cli, userAgent), clock, issuer: SIM_ISSUER, apiBaseUrl: SIM_API_BASE, storage: host, knobs: clientKnobs,
-        clientId, cliName: names.cli,
+        clientId, cliName: names.cli, ...(host.offersCiIdToken ? { ciIdToken: (audience: string) => ci.mintIdToken(audience) } : {}),
       },
     });
     actor.on('*', onEmitted);
+    // A child actor's end reaches the CLI as an event, so its snapshot changes; observing without an error
+    // handler leaves XState's reporting of an unhandled error as it is.
+    actor.subscribe(() => changes.notify());
     return actor;
   };
   const onEmitted = (event: CliEmitted) => {
-    emitted.push({ ...event, at: clock.now() });
+    emitted.push({ ...event, at: clock.now(), seq: ++order });
     host.apply(event);
     // The person reads the terminal: a live user code on it is something they may act on.
     if (event.type === 'cli.output') {
@@ -167,16 +195,34 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
   let cli = spawnCli();
 
   const state = () => statePath(cli.getSnapshot().value);
-  const settle = async () => {
-    const started = performance.now();
-    for (let turn = 0; turn < TURN_LIMIT || performance.now() - started < SETTLE_WATCHDOG_MS; turn++) {
-      const children = Object.values(cli.getSnapshot().children) as Array<{ getSnapshot(): { status: string } } | undefined>;
-      const busyChildren = children.filter((c) => c?.getSnapshot().status === 'active').length;
-      const waitingOnNetwork = wire.hung() + wire.held();
-      if (tasks.size === 0 && wire.inFlight() === 0 && busyChildren <= waitingOnNetwork) return;
-      await nextTurn();
+  const idle = () => {
+    if (tasks.size > 0 || wire.inFlight() > 0) return false;
+    let busyChildren = 0;
+    for (const c of Object.values(cli.getSnapshot().children) as Array<{ getSnapshot(): { status: string } } | undefined>) {
+      if (c?.getSnapshot().status === 'active') busyChildren++;
     }
-    throw new Error(`world.settle: still busy after ${TURN_LIMIT} turns and ${SETTLE_WATCHDOG_MS} ms (CLI in ${state()})`);
+    return busyChildren <= wire.hung() + wire.held();
+  };
+  // Look; while busy, wait for the next change rather than look every event-loop turn. Idle is only believed after
+  // one more whole turn (the microtasks the last change set off have run) and a second look, as a turn-by-turn
+  // loop would see it, without the turns in which nothing moved.
+  const settle = async () => {
+    if (idle()) return;
+    let seen = changes.count;
+    let quietSince = performance.now();
+    for (;;) {
+      await changes.changed();
+      if (idle()) {
+        await nextTurn();
+        if (idle()) return;
+      }
+      if (changes.count !== seen) {
+        seen = changes.count;
+        quietSince = performance.now();
+      } else if (performance.now() - quietSince > SETTLE_WATCHDOG_MS) {
+        throw new Error(`world.settle: still busy after ${SETTLE_WATCHDOG_MS} ms without a change (CLI in ${state()})`);
+      }
+    }
   };
   const next = async () => {
     const due = clock.nextDue();
@@ -187,7 +233,7 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
   };
 
   const world: World = {
-    names, clock, idp, wire, host, browser, scriptedUser, attacker, emitted,
+    names, clock, idp, provider: providerView(idp.as), wire, host, ci, browser, scriptedUser, attacker, emitted,
     get cli() {
       return cli;
     },

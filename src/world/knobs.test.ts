@@ -138,6 +138,21 @@ describe('client knobs', () => {
     expect(devicePolls(stops.w)).toHaveLength(2);
   });
 
+  test('client knob unknownPollErrors: keep-polling ignores Entra\'s authorization_declined until the code expires; stop ends the login at the first', async () => {
+    const entra = { serverKnobs: { profile: 'entra' as const }, userBehaviour: { kind: 'deny' as const, afterS: 7 } };
+    const ignoring = await loginWorld({ ...entra, clientKnobs: { unknownPollErrors: 'keep-polling' } });
+    expect(ignoring.w.state()).toBe('expired');
+    expect(answers(ignoring.w).authorization_declined).toBeGreaterThan(100);
+
+    const stops = await loginWorld(entra);
+    expect(stops.w.state()).toBe('denied');
+    expect(answers(stops.w)).toEqual({ authorization_pending: 1, authorization_declined: 1 });
+    // The RFC's own words are unaffected: access_denied stops a keep-polling CLI too.
+    const rfc = await loginWorld({ clientKnobs: { unknownPollErrors: 'keep-polling' }, userBehaviour: { kind: 'deny', afterS: 7 } });
+    expect(rfc.w.state()).toBe('denied');
+    expect(answers(rfc.w)).toEqual({ authorization_pending: 1, access_denied: 1 });
+  });
+
   test('client knob hardDeadline: off keeps retrying past expires_in through a network outage; on stops at 600 s', async () => {
     const run = async (hardDeadline: boolean) => {
       const w = await createWorld({ clientKnobs: { hardDeadline } });
@@ -422,8 +437,10 @@ describe('client knobs', () => {
 });
 
 const CLIENT_KNOBS_TESTED: Array<keyof ClientKnobs> = [
-  'pollInterval', 'slowDown', 'stopOnDenialOrExpiry', 'hardDeadline', 'showDeviceCode', 'debug', 'redaction', 'storage',
+  'pollInterval', 'slowDown', 'stopOnDenialOrExpiry', 'unknownPollErrors', 'hardDeadline', 'showDeviceCode', 'debug', 'redaction', 'storage',
   'tokenDelivery', 'logout', 'scopes', 'dpop', 'refreshTokens', 'allowInsecureLoopback',
+  // ciAuth: both sides in workloadIdentity.test.ts (with the server knob workloadIdentityFederation).
+  'ciAuth',
 ];
 
 describe('server knobs', () => {

@@ -4,6 +4,7 @@
  * step mode a gate can hold each request until the learner presses Next; fault injection can drop or hang
  * requests so the CLI's timeout and back-off paths run for real.
  */
+import { bodyTextOf, withBodyText } from '../protocol/bodyText.ts';
 import type { WorldClock } from '../sim/clock.ts';
 import type { SimIdp } from '../sim/idp.ts';
 
@@ -83,14 +84,17 @@ export function createWire(idp: SimIdp, clock: WorldClock): Wire {
         const sent = input instanceof Request && init === undefined ? input : new Request(input, init);
         // The log needs the body's text and the server the body itself, without `clone()`: a clone tees the body
         // stream, which costs about a millisecond per request in Chromium, and a guessing run sends thousands.
-        // A body given as a string is that text already; any other body is read once and the server gets a
-        // copy of the request with the same bytes.
+        // A body given as a string, or a request whose maker recorded its body's text (src/protocol/bodyText.ts),
+        // is that text already; any other body is read once and the server gets a copy of the request with the
+        // same bytes.
         let request = sent;
-        let requestBody = plainText(init?.body);
+        let requestBody = init === undefined ? bodyTextOf(sent) : plainText(init.body);
         if (requestBody === undefined) {
           const { bytes, text } = await readBody(sent);
           requestBody = text;
           if (bytes !== null) request = new Request(sent, { body: bytes });
+        } else if (init !== undefined) {
+          withBodyText(sent, requestBody); // made here from that string, so the server need not read it either
         }
         const exchange: WireExchange = {
           id: nextId++, actor, startedAt: clock.now(),
@@ -131,8 +135,10 @@ export function createWire(idp: SimIdp, clock: WorldClock): Wire {
         busy++;
         try {
           const answered = await idp.handle(request, { remoteAddress, ...(userAgent ? { userAgent } : {}) });
-          // As for the request: read the body once, hand the caller an identical response with the same bytes.
-          const { bytes: responseBytes, text: responseBody } = await readBody(answered);
+          // As for the request: a body whose text the server recorded goes to the caller unread; any other is read
+          // once, and the caller gets an identical response with the same bytes.
+          const known = bodyTextOf(answered);
+          const { bytes: responseBytes, text: responseBody } = known === undefined ? await readBody(answered) : { bytes: null, text: known };
           const headers = [...answered.headers];
           const response = responseBytes === null ? answered
             : new Response(responseBytes, { status: answered.status, statusText: answered.statusText, headers });

@@ -6,7 +6,7 @@
  */
 import type { DeviceAuthorizationResponse } from '../../protocol/client.ts';
 import type { VirtualClock } from '../../sim/clock.ts';
-import { AS_METADATA_PATH, DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../../protocol/constants.ts';
+import { AS_METADATA_PATH, DEVICE_CODE_GRANT_TYPE, OPENID_METADATA_PATH, REFRESH_TOKEN_GRANT_TYPE } from '../../protocol/constants.ts';
 import { randomSecret } from '../../protocol/random.ts';
 
 export type ExchangeKind = 'metadata' | 'device' | 'poll' | 'refresh' | 'revoke' | 'api' | 'other';
@@ -203,7 +203,7 @@ export class FakeServer {
   private classify(method: string, url: URL, form: Record<string, string>): ExchangeKind {
     if (url.origin === this.apiBaseUrl) return 'api';
     if (url.origin !== new URL(this.issuer).origin) return 'other';
-    if (url.pathname === AS_METADATA_PATH) return 'metadata';
+    if (url.pathname === AS_METADATA_PATH || url.pathname === OPENID_METADATA_PATH) return 'metadata';
     if (url.pathname === '/device/code') return 'device';
     if (url.pathname === '/token' && form.grant_type === DEVICE_CODE_GRANT_TYPE) return 'poll';
     if (url.pathname === '/token' && form.grant_type === REFRESH_TOKEN_GRANT_TYPE) return 'refresh';

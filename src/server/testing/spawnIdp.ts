@@ -12,6 +12,8 @@ export interface SpawnedIdp {
   lines: string[];
   /** Resolves with the first log line (already printed or still to come) that matches. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit status once the process has exited by itself (or been stopped). */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export async function spawnIdp(args: string[]): Promise<SpawnedIdp> {
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
   const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waiters = new Set<() => void>();
   let buffered = '';
   const onData = (chunk: Buffer) => {
@@ -58,6 +61,7 @@ export async function spawnIdp(args: string[]): Promise<SpawnedIdp> {
     issuer,
     lines,
     waitForLine,
+    exited,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

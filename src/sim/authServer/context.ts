@@ -4,7 +4,8 @@
  */
 import type { CryptoKey, JWK } from 'jose';
 import { mintAccessToken } from '../../protocol/accessToken.ts';
-import { FORM_CONTENT_TYPE, TOKEN_TYPE_DPOP } from '../../protocol/constants.ts';
+import { bodyTextOf } from '../../protocol/bodyText.ts';
+import { FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, TOKEN_TYPE_DPOP } from '../../protocol/constants.ts';
 import { checkDpopProof, type DpopCheckResult } from '../../protocol/dpop.ts';
 import { parseForm, type FormParams } from '../../protocol/form.ts';
 import { randomSecret } from '../../protocol/random.ts';
@@ -34,6 +35,18 @@ export interface ServerKeys {
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * A workload issuer this server federates with (a CI platform's OIDC issuer): its identifier, the public key its
+ * job ID tokens are signed with (a real provider reads it from the issuer's JWKS), and the audience those tokens
+ * must name. Used only while the `workloadIdentityFederation` knob is on (tokenExchange.ts).
+ */
+export interface WorkloadIssuerTrust {
+  issuer: string;
+  audience: string;
+  alg: 'ES256' | 'RS256';
+  publicKey: CryptoKey;
+}
+
 export interface ServerCore {
   readonly issuer: string;
   readonly clock: WorldClock;
@@ -49,6 +62,8 @@ export interface ServerCore {
   publicJwks(): JWK[];
   readonly registry: Registry;
   readonly limiter: RateLimiter;
+  /** Workload issuers configured for federation (RFC 8693 token exchange), whether or not the knob is on. */
+  readonly workloadIssuers?: readonly WorkloadIssuerTrust[];
   knobs: ServerKnobs;
   profile: IdpProfile;
   /** Endpoint URLs (absolute). */
@@ -77,8 +92,9 @@ export function deviceOf(request: Request, meta: RequestMeta | undefined): Audit
 export type ParsedForm = { ok: true; params: FormParams } | { ok: false; response: Response };
 
 /**
- * Read a POST form body: method POST, content type form-urlencoded, bounded size, no repeated parameter
- * (RFC 6749 §3.2, RFC 8628 §3.1). Anything else is an `invalid_request`.
+ * Read a POST body: method POST, content type form-urlencoded (RFC 6749 §3.2, RFC 8628 §3.1) or, where the
+ * profile's provider accepts it, a JSON object of strings (`requestBodyTypes`: github.com takes JSON at both
+ * device-flow endpoints); bounded size; no repeated parameter. Anything else is an `invalid_request`.
  */
 export async function readForm(ctx: ResponseContext, request: Request): Promise<ParsedForm> {
   const bad = (description: string, headers?: HeadersInit): ParsedForm => ({
@@ -87,17 +103,49 @@ export async function readForm(ctx: ResponseContext, request: Request): Promise<
   });
   if (request.method !== 'POST') return bad(`this endpoint accepts POST only, not ${request.method}`, { Allow: 'POST' });
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== FORM_CONTENT_TYPE) return bad(`the body must be ${FORM_CONTENT_TYPE}, not ${type || 'missing'}`);
+  const accepted = ctx.profile.requestBodyTypes;
+  const json = type === JSON_CONTENT_TYPE && accepted.includes('json');
+  if (!json && (type !== FORM_CONTENT_TYPE || !accepted.includes('form'))) {
+    const wanted = accepted.map((t) => (t === 'json' ? JSON_CONTENT_TYPE : FORM_CONTENT_TYPE)).join(' or ');
+    return bad(`the body must be ${wanted}, not ${type.slice(0, 80) || 'missing'}`);
+  }
   let body: string;
   try {
-    body = await request.text();
+    body = bodyTextOf(request) ?? (await request.text());
   } catch {
     return bad('the request body could not be read');
   }
   if (new TextEncoder().encode(body).length > MAX_BODY_BYTES) return bad(`the body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (json) {
+    const parsed = parseJsonParams(body);
+    return typeof parsed === 'string' ? bad(parsed) : { ok: true, params: parsed };
+  }
   const parsed = parseForm(body);
   if (!parsed.ok) return bad(`the parameter ${parsed.repeated.slice(0, 40)} is repeated`);
   return { ok: true, params: parsed.params };
+}
+
+/**
+ * A JSON request body as parameters: one object whose members are strings (numbers and booleans are taken as
+ * their text, as a form would carry them); empty strings and nulls count as omitted, like empty form values.
+ * Returns the problem as text otherwise.
+ */
+function parseJsonParams(body: string): FormParams | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return 'the body is not valid JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the JSON body must be an object of parameters';
+  const params = new Map<string, string>();
+  for (const [name, v] of Object.entries(value)) {
+    if (v === null || v === '') continue;
+    if (typeof v === 'string') params.set(name, v);
+    else if (typeof v === 'number' || typeof v === 'boolean') params.set(name, String(v));
+    else return `the parameter ${name.slice(0, 40)} must be a string`;
+  }
+  return params;
 }
 
 /** Split a scope parameter (RFC 6749 §3.3: space-delimited; GitHub also accepts commas). */
@@ -123,6 +171,11 @@ export async function checkTokenEndpointProof(core: ServerCore, request: Request
     ...(core.knobs.dpopNonce ? { expectedNonce: core.dpopNonce() } : {}),
     rememberJti: (k, until) => core.rememberJti(k, until),
   });
+}
+
+/** A DPoP proof problem as the token endpoint reports it (with a fresh nonce when nonces are on). */
+export function dpopError(core: ServerCore, ctx: ResponseContext, error: string, description: string): Response {
+  return errorResponse(ctx, error, description, core.knobs.dpopNonce ? { headers: { 'DPoP-Nonce': core.dpopNonce() } } : {});
 }
 
 /** Does this client have to use DPoP (RFC 9449 §5.2)? */
@@ -171,12 +224,13 @@ export async function issueTokens(core: ServerCore, opts: IssueOptions): Promise
     issuedAt: now, expiresAt: now + lifetime * 1000, ...(jkt ? { jkt } : {}),
   });
   let refreshToken: string | undefined;
+  const refreshExpiresAt = opts.refreshExpiresAt ?? now + core.knobs.refreshTokenLifetimeS * 1000;
   if (opts.withRefreshToken) {
     refreshToken = randomSecret();
     core.state.refreshTokens.set(refreshToken, {
       value: refreshToken, grantId: grant.id, clientId: client.clientId, sub: grant.sub, scope: grant.scope, resource: grant.resource,
       ...(jkt ? { jkt } : {}), issuedAt: now, lastUsedAt: now,
-      expiresAt: opts.refreshExpiresAt ?? now + core.knobs.refreshTokenLifetimeS * 1000, status: 'active',
+      expiresAt: refreshExpiresAt, status: 'active',
     });
   }
   const body: Record<string, unknown> = {
@@ -185,6 +239,8 @@ export async function issueTokens(core: ServerCore, opts: IssueOptions): Promise
     expires_in: lifetime,
     scope: joinScope(scope, core.profile),
     ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    // GitHub Apps: the refresh token's remaining lifetime, seconds (a rotated token keeps its family's end).
+    ...(refreshToken && core.profile.sendsRefreshTokenExpiresIn ? { refresh_token_expires_in: Math.max(1, Math.floor((refreshExpiresAt - now) / 1000)) } : {}),
   };
   return { body, accessToken, ...(refreshToken ? { refreshToken } : {}) };
 }

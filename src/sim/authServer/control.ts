@@ -4,13 +4,34 @@
  *   POST /control/approve    user_code=WDJB-MJHT [user=alice] [scope=profile]
  *   POST /control/deny       user_code=WDJB-MJHT [user=alice]
  *   POST /control/slow-down  user_code=WDJB-MJHT [count=1]
+ *   POST /control/expire     user_code=WDJB-MJHT     (the code's lifetime ends now: the next poll gets expired_token)
  */
 import { JSON_CONTENT_TYPE } from '../../protocol/constants.ts';
+import { fingerprint } from '../audit.ts';
 import { parseForm } from '../../protocol/form.ts';
 import { USER_CODE_ALPHABETS, normalizeUserCode } from '../../protocol/userCode.ts';
 import { deviceOf, type RequestMeta, type ServerCore } from './context.ts';
 import { noStoreHeaders } from './http.ts';
+import type { DeviceGrantRecord } from './state.ts';
 import { approve, deny } from './verification.ts';
+import { refuseByPolicy } from './policy.ts';
+
+/** Answer slow_down to the next `count` polls of this code (each one still raises its interval by 5 s). */
+export function forceSlowDown(rec: DeviceGrantRecord, count = 1): void {
+  rec.forcedSlowDowns += count;
+}
+
+/**
+ * End a code's lifetime now, as if `expires_in` had run out: the user code stops working and the next poll gets
+ * `expired_token` from the token endpoint's own expiry check. Recorded in the audit log once.
+ */
+export function expireDeviceGrant(core: ServerCore, rec: DeviceGrantRecord): void {
+  const now = core.clock.now();
+  if (rec.expiresAt > now) rec.expiresAt = now;
+  if (rec.expiryAudited || rec.status === 'consumed' || rec.status === 'denied') return;
+  rec.expiryAudited = true;
+  core.audit.record({ at: now, type: 'device_code.expired', clientId: rec.clientId, detail: 'the device code was expired early by the rehearsal control', refs: [fingerprint(rec.deviceCode)] });
+}
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: noStoreHeaders(`${JSON_CONTENT_TYPE}; charset=utf-8`) });
@@ -38,6 +59,8 @@ export async function handleControl(core: ServerCore, request: Request, action: 
       if (scope.length === 0 || scope.some((s) => !rec.scope.includes(s))) {
         return json({ error: 'invalid_scope', error_description: `approve a subset of "${rec.scope.join(' ')}"` }, 400);
       }
+      const blocked = refuseByPolicy(core, rec, userId, from);
+      if (blocked) return json({ error: 'blocked_by_policy', error_description: blocked }, 403);
       approve(core, rec, userId, scope, from);
       return json({ status: 'approved', user: userId, scope: scope.join(' ') });
     }
@@ -46,9 +69,12 @@ export async function handleControl(core: ServerCore, request: Request, action: 
       return json({ status: 'denied', user: userId });
     case 'slow-down': {
       const count = Math.min(10, Math.max(1, Number.parseInt(params.get('count') ?? '1', 10) || 1));
-      rec.forcedSlowDowns += count;
+      forceSlowDown(rec, count);
       return json({ status: 'slow_down_scheduled', count });
     }
+    case 'expire':
+      expireDeviceGrant(core, rec);
+      return json({ status: 'expired' });
     default:
       return json({ error: 'not_found', error_description: 'unknown control action' }, 404);
   }

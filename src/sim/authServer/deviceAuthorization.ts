@@ -2,13 +2,13 @@
  * POST device_authorization_endpoint (RFC 8628 §3.1-3.2). Checks run in the order a careful server reads
  * the request: form, client, grant allowed, scope and resource; then fresh codes are minted.
  */
-import { DEVICE_CODE_GRANT_TYPE } from '../../protocol/constants.ts';
 import { randomSecret } from '../../protocol/random.ts';
 import { USER_CODE_ALPHABETS, formatUserCode, generateUserCode } from '../../protocol/userCode.ts';
 import { fingerprint } from '../audit.ts';
 import { authenticateClient } from './clientAuth.ts';
+import { mayUseDeviceGrant } from './policy.ts';
 import { deviceOf, readForm, responseContext, splitScope, type RequestMeta, type ServerCore } from './context.ts';
-import { errorResponse, okResponse } from './http.ts';
+import { errorResponse, okResponse, retryLaterResponse } from './http.ts';
 import type { DeviceGrantRecord } from './state.ts';
 
 export async function handleDeviceAuthorization(core: ServerCore, request: Request, meta?: RequestMeta): Promise<Response> {
@@ -22,7 +22,7 @@ export async function handleDeviceAuthorization(core: ServerCore, request: Reque
     return errorResponse(ctx, auth.error, auth.description, { status: auth.status, ...(auth.challenge ? { headers: { 'WWW-Authenticate': auth.challenge } } : {}) });
   }
   const { client } = auth;
-  if (!client.grantTypes.includes(DEVICE_CODE_GRANT_TYPE)) {
+  if (!mayUseDeviceGrant(core.knobs, client)) {
     return errorResponse(ctx, 'unauthorized_client', 'this client is not allowed to use the device authorization grant');
   }
 
@@ -52,7 +52,7 @@ export async function handleDeviceAuthorization(core: ServerCore, request: Reque
   while (core.state.deviceGrants.has(deviceCode)) deviceCode = randomSecret();
   let userCode = generateUserCode(alphabet, core.knobs.userCodeLength);
   for (let tries = 0; liveUserCode(core, userCode, now); tries++) {
-    if (tries > 1000) return errorResponse(ctx, 'temporarily_unavailable', 'no free user code; try again later', { status: 503 });
+    if (tries > 1000) return retryLaterResponse(503, 1, 'no free user code; try again later');
     userCode = generateUserCode(alphabet, core.knobs.userCodeLength);
   }
   const device = { ...deviceOf(request, meta), at: now };

@@ -3,6 +3,7 @@
  * `Pragma: no-cache` (RFC 6749 §5.1: responses with tokens, codes or credentials; harmless elsewhere), and
  * every error is an RFC 6749 §5.2 body shaped by the active IdP profile.
  */
+import { textResponse } from '../../protocol/bodyText.ts';
 import { FORM_CONTENT_TYPE, JSON_CONTENT_TYPE } from '../../protocol/constants.ts';
 import { oauthErrorBody } from '../../protocol/errors.ts';
 import type { IdpProfile } from '../profiles.ts';
@@ -24,7 +25,7 @@ export function okResponse(ctx: ResponseContext | undefined, body: Record<string
   const asForm = ctx?.profile.formUnlessAcceptJson === true && !ctx.acceptsJson;
   const h = noStoreHeaders(asForm ? FORM_CONTENT_TYPE : undefined);
   if (headers) new Headers(headers).forEach((v, k) => h.set(k, v));
-  return new Response(asForm ? toForm(body) : JSON.stringify(body), { status, headers: h });
+  return textResponse(asForm ? toForm(body) : JSON.stringify(body), { status, headers: h });
 }
 
 export interface ErrorOptions {
@@ -44,8 +45,22 @@ export function errorResponse(ctx: ResponseContext, error: string, description: 
   const extras = { ...ctx.profile.errorExtras?.(name), ...opts.extra };
   const body = oauthErrorBody(name, description, extras) as Record<string, unknown>;
   if (ctx.errorUriBase) body.error_uri = `${ctx.errorUriBase}#${encodeURIComponent(name)}`;
-  const status = ctx.profile.errorsWithStatus200 && opts.oauthEndpoint !== false ? 200 : (opts.status ?? 400);
+  const status = opts.oauthEndpoint === false
+    ? (opts.status ?? 400)
+    : ctx.profile.errorsWithStatus200 ? 200 : (ctx.profile.errorStatus[name] ?? opts.status ?? 400);
   return okResponse(ctx, body, opts.headers, status);
+}
+
+/**
+ * "Try again later" at the HTTP level: 429 Too Many Requests (RFC 6585 §4) or 503 Service Unavailable (RFC 9110
+ * §15.6.4; RFC 7009 §2.2.1 for revocation), with `Retry-After` in seconds (RFC 9110 §10.2.3). Not an RFC 6749 §5.2
+ * error: no OAuth `error` code fits (`temporarily_unavailable` is defined for the authorization endpoint only,
+ * RFC 6749 §4.1.2.1), so the body only describes the refusal. No profile turns it into a 200.
+ */
+export function retryLaterResponse(status: 429 | 503, retryAfterS: number, description: string): Response {
+  const h = noStoreHeaders();
+  h.set('Retry-After', String(retryAfterS));
+  return textResponse(JSON.stringify({ error_description: description }), { status, headers: h });
 }
 
 function toForm(body: Record<string, unknown>): string {

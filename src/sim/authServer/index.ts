@@ -5,7 +5,8 @@
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { ACCESS_TOKEN_ALG } from '../../protocol/accessToken.ts';
-import { AS_METADATA_PATH, DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../../protocol/constants.ts';
+import { textResponse } from '../../protocol/bodyText.ts';
+import { AS_METADATA_PATH, DEVICE_CODE_GRANT_TYPE, OPENID_METADATA_PATH, REFRESH_TOKEN_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE } from '../../protocol/constants.ts';
 import { DPOP_SIGNING_ALGS } from '../../protocol/dpop.ts';
 import { randomSecret } from '../../protocol/random.ts';
 import { AuditLog } from '../audit.ts';
@@ -14,7 +15,7 @@ import { resolveServerKnobs, type ServerKnobs } from '../knobs.ts';
 import { getProfile } from '../profiles.ts';
 import { defaultRegistry, type Registry } from '../registry.ts';
 import { handleControl } from './control.ts';
-import { accessTokenActive, type RequestMeta, type ServerCore, type ServerKeys } from './context.ts';
+import { accessTokenActive, type RequestMeta, type ServerCore, type ServerKeys, type WorkloadIssuerTrust } from './context.ts';
 import { handleDeviceAuthorization } from './deviceAuthorization.ts';
 import { noStoreHeaders } from './http.ts';
 import { handleIntrospection, introspect } from './introspect.ts';
@@ -22,9 +23,10 @@ import { RateLimiter } from './rateLimit.ts';
 import { handleRevocation } from './revoke.ts';
 import { AuthState, type IssuedSecret } from './state.ts';
 import { handleToken } from './token.ts';
+import { tokenExchangeEnabled } from './tokenExchange.ts';
 import { handleVerification } from './verification.ts';
 
-export type { RequestMeta } from './context.ts';
+export type { RequestMeta, WorkloadIssuerTrust } from './context.ts';
 export type { IssuedSecret } from './state.ts';
 
 export interface AuthorizationServerOptions {
@@ -35,6 +37,8 @@ export interface AuthorizationServerOptions {
   registry?: Registry;
   /** Enable the `/control/*` rehearsal surface (the local server does; the page does not). */
   enableControl?: boolean;
+  /** Workload issuers to federate with (RFC 8693 token exchange), used while `workloadIdentityFederation` is on. */
+  workloadIssuers?: readonly WorkloadIssuerTrust[];
 }
 
 export const ENDPOINT_PATHS = {
@@ -49,7 +53,7 @@ export const ENDPOINT_PATHS = {
 export interface AuthorizationServer extends ServerCore {
   /** The fetch-style handler. Never throws: an internal failure is a 500 `server_error`. */
   handle(request: Request, meta?: RequestMeta): Promise<Response>;
-  /** RFC 8414 metadata. */
+  /** RFC 8414 metadata (also served as OpenID Connect Discovery's `openid-configuration`). */
   metadata(): Record<string, unknown>;
   /** Change knobs (they apply to requests from now on; existing codes keep their lifetime and interval). */
   setKnobs(patch: Partial<ServerKnobs>): void;
@@ -60,14 +64,14 @@ export interface AuthorizationServer extends ServerCore {
   issuedSecrets(): IssuedSecret[];
 }
 
-/** Create a server with a fresh ES256 signing key (one per world). */
+/** Create a server with its ES256 signing key (the process's key for that algorithm: see `signingKeyFor`). */
 export async function createAuthorizationServer(opts: AuthorizationServerOptions): Promise<AuthorizationServer> {
   const issuer = opts.issuer.replace(/\/+$/, '');
   const issuerUrl = new URL(issuer);
   const basePath = issuerUrl.pathname.replace(/\/+$/, '');
   const initialKnobs = opts.knobs ?? {};
   let knobs = resolveServerKnobs(getProfile(initialKnobs.profile ?? 'rfc').knobDefaults, initialKnobs);
-  const keys = await makeSigningKey(ACCESS_TOKEN_ALG);
+  const keys = await signingKeyFor(ACCESS_TOKEN_ALG);
   const keyring = new Map<ServerKeys['alg'], Promise<ServerKeys>>([[ACCESS_TOKEN_ALG, Promise.resolve(keys)]]);
   const made: ServerKeys[] = [keys];
   const endpoints = Object.fromEntries(Object.entries(ENDPOINT_PATHS).map(([k, p]) => [k, `${issuer}${p}`])) as ServerCore['endpoints'];
@@ -85,7 +89,7 @@ export async function createAuthorizationServer(opts: AuthorizationServerOptions
     signingKey(alg) {
       let key = keyring.get(alg);
       if (!key) {
-        key = makeSigningKey(alg).then((k) => (made.push(k), k));
+        key = signingKeyFor(alg).then((k) => (made.push(k), k));
         keyring.set(alg, key);
       }
       return key;
@@ -94,6 +98,7 @@ export async function createAuthorizationServer(opts: AuthorizationServerOptions
     publicJwks: () => made.map((k) => k.publicJwk),
     registry: opts.registry ?? defaultRegistry(),
     limiter: new RateLimiter(() => core.knobs.rateLimitPerMinute),
+    ...(opts.workloadIssuers ? { workloadIssuers: opts.workloadIssuers } : {}),
     knobs,
     profile: getProfile(knobs.profile),
     endpoints,
@@ -136,6 +141,24 @@ export async function createAuthorizationServer(opts: AuthorizationServerOptions
   return core;
 }
 
+/**
+ * The signing key for `alg`, made once per process (JavaScript realm) and shared by every server made after, as a
+ * provider keeps its key across sessions: generating one cost more than the rest of a simulated login (an RS256
+ * key far more), and the page and the tests make a new world for every replay. Each server gets its own copy of
+ * the record; the CryptoKeys are shared.
+ */
+async function signingKeyFor(alg: ServerKeys['alg']): Promise<ServerKeys> {
+  let made = processKeys.get(alg);
+  if (!made) {
+    made = makeSigningKey(alg);
+    processKeys.set(alg, made);
+    made.catch(() => processKeys.delete(alg));
+  }
+  const k = await made;
+  return { ...k, publicJwk: { ...k.publicJwk } };
+}
+const processKeys = new Map<ServerKeys['alg'], Promise<ServerKeys>>();
+
 /** A signing key pair for access tokens, with its RFC 7638 thumbprint as `kid`. */
 async function makeSigningKey(alg: ServerKeys['alg']): Promise<ServerKeys> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
@@ -153,6 +176,10 @@ async function route(core: AuthorizationServer, request: Request, meta: RequestM
   }
   // RFC 8414 §3: for an issuer with a path, the well-known segment goes between host and path.
   if (path === AS_METADATA_PATH + basePath || path === basePath + AS_METADATA_PATH) return getOnly(request, () => jsonOk(core.metadata()));
+  // OpenID Connect Discovery 1.0 §4 (appended to the issuer's path): the same document, since many CLIs try only
+  // this one (RFC 8414 §5 keeps the two compatible). It does not claim the OpenID Provider members this server
+  // cannot honour: it issues no ID tokens.
+  if (path === basePath + OPENID_METADATA_PATH) return getOnly(request, () => jsonOk(core.metadata()));
   if (basePath && !path.startsWith(basePath + '/')) return notFound();
   path = path.slice(basePath.length).replace(/\/+$/, '') || '/';
 
@@ -170,7 +197,7 @@ async function route(core: AuthorizationServer, request: Request, meta: RequestM
 }
 
 function jsonOk(body: unknown): Response {
-  return new Response(JSON.stringify(body), { status: 200, headers: noStoreHeaders() });
+  return textResponse(JSON.stringify(body), { status: 200, headers: noStoreHeaders() });
 }
 
 function getOnly(request: Request, respond: () => Response): Response {
@@ -193,7 +220,7 @@ function metadata(core: AuthorizationServer): Record<string, unknown> {
     revocation_endpoint: core.endpoints.revocation,
     introspection_endpoint: core.endpoints.introspection,
     jwks_uri: core.endpoints.jwks,
-    grant_types_supported: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE],
+    grant_types_supported: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE, ...(tokenExchangeEnabled(core) ? [TOKEN_EXCHANGE_GRANT_TYPE] : [])],
     response_types_supported: [],
     scopes_supported: core.knobs.allowedScopes,
     token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],

@@ -1,6 +1,9 @@
 /**
  * A sliding-window limiter on the world's clock, shared by the token and revocation endpoints
- * (RFC 7009 §5: the revocation endpoint gets the token endpoint's DoS countermeasures).
+ * (RFC 7009 §5: the revocation endpoint gets the token endpoint's DoS countermeasures). Over the limit, a
+ * device-code poll hears `slow_down` (RFC 8628 §3.5), any other token request HTTP 429 (RFC 6585 §4) and a
+ * revocation HTTP 503 (RFC 7009 §2.2.1), each with Retry-After; never `temporarily_unavailable`, which RFC 6749
+ * §4.1.2.1 defines for the authorization endpoint only.
  */
 export class RateLimiter {
   #hits = new Map<string, number[]>();

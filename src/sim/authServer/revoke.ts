@@ -1,12 +1,12 @@
 /**
  * POST revocation_endpoint (RFC 7009). Answers 200 for revoked and for unknown tokens alike (§2.2), searches
  * every token type whatever the hint says (§2.1), refuses to touch another client's tokens, and shares the
- * token endpoint's rate limiter (§5).
+ * token endpoint's rate limiter (§5), answering 503 with Retry-After when over it (§2.2.1).
  */
 import { fingerprint } from '../audit.ts';
 import { authenticateClient } from './clientAuth.ts';
 import { deviceOf, readForm, responseContext, revokeGrant, type RequestMeta, type ServerCore } from './context.ts';
-import { errorResponse, noStoreHeaders } from './http.ts';
+import { errorResponse, noStoreHeaders, retryLaterResponse } from './http.ts';
 
 export async function handleRevocation(core: ServerCore, request: Request, meta?: RequestMeta): Promise<Response> {
   const ctx = { ...responseContext(core, request), profile: { ...core.profile, errorsWithStatus200: false } };
@@ -16,9 +16,10 @@ export async function handleRevocation(core: ServerCore, request: Request, meta?
   const now = core.clock.now();
   const limiterKey = `${params.get('client_id') ?? 'basic'}@${meta?.remoteAddress ?? 'unknown'}`;
   if (!core.limiter.take(limiterKey, now)) {
-    return errorResponse(ctx, 'temporarily_unavailable', 'too many requests; slow down', {
-      status: 429, headers: { 'Retry-After': String(core.limiter.retryAfterS(limiterKey, now)) },
-    });
+    // RFC 7009 §2.2.1: on 503 the client assumes the token still exists and retries after Retry-After, which is
+    // what a rate-limited revocation needs it to do (no RFC 6749 §5.2 error code means "too many requests").
+    const retryAfterS = core.limiter.retryAfterS(limiterKey, now);
+    return retryLaterResponse(503, retryAfterS, `too many requests from this client; retry after ${retryAfterS} seconds`);
   }
   const auth = authenticateClient(core.registry.clients, request, params, core.issuer);
   if (!auth.ok) {

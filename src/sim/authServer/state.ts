@@ -18,7 +18,10 @@ export interface DeviceGrantRecord {
   expiresAt: number;
   /** Current minimum interval for this code, seconds (grows by 5 on every slow_down). */
   intervalS: number;
-  /** When the last poll that was not answered slow_down arrived. */
+  /**
+   * The baseline for "too soon": when the last poll that was not too early arrived (answered normally, or with a
+   * slow_down forced by the rehearsal control). A too-early poll does not move it.
+   */
   lastAcceptedPollAt?: number;
   polls: number;
   slowDowns: number;

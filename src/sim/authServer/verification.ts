@@ -9,6 +9,7 @@
  *
  * Session: the `X-Session` header (the simulated browser) or the `dfl_session` cookie (a real browser).
  */
+import { bodyTextOf, textResponse } from '../../protocol/bodyText.ts';
 import { JSON_CONTENT_TYPE } from '../../protocol/constants.ts';
 import { parseForm, type FormParams } from '../../protocol/form.ts';
 import { randomSecret } from '../../protocol/random.ts';
@@ -17,12 +18,14 @@ import { fingerprint } from '../audit.ts';
 import { deviceOf, findClient, revokeGrant, MAX_BODY_BYTES, type RequestMeta, type ServerCore } from './context.ts';
 import { noStoreHeaders } from './http.ts';
 import { renderVerificationHtml, wantsHtml } from './verificationHtml.ts';
+import { refuseByPolicy } from './policy.ts';
 import type { DeviceGrantRecord, SessionRecord } from './state.ts';
+import type { ConsentDetails, VerificationBody, VerificationErrorBody } from './verificationView.ts';
 
 /** Verification API errors (not OAuth errors: they are shown to a person, not parsed by a client). */
 export type VerificationError =
   | 'login_required' | 'unknown_user' | 'invalid_user_code' | 'expired_user_code' | 'user_code_already_used'
-  | 'too_many_attempts' | 'invalid_scope' | 'invalid_request' | 'not_found';
+  | 'too_many_attempts' | 'invalid_scope' | 'invalid_request' | 'not_found' | 'blocked_by_policy';
 
 const MESSAGES: Record<VerificationError, string> = {
   login_required: 'Sign in first.',
@@ -34,17 +37,27 @@ const MESSAGES: Record<VerificationError, string> = {
   invalid_scope: 'You can only approve scopes that were requested.',
   invalid_request: 'The request was malformed.',
   not_found: 'No such page.',
+  blocked_by_policy: 'Your organisation does not let this account sign in devices. If a website, a mail or a message gave you this code, someone is trying to phish you: tell your IT team.',
 };
+
+/**
+ * The tenant's device-flow policy (`deviceFlowUsers`): when it leaves `userId` out, record the block in the audit
+ * trail (who, which client, which device asked) and answer with the refusal; otherwise `undefined`.
+ */
+function policyRefusal(core: ServerCore, rec: DeviceGrantRecord, userId: string, from: { ip: string; userAgent: string }): Response | undefined {
+  return refuseByPolicy(core, rec, userId, from) === undefined ? undefined : fail('blocked_by_policy', 403);
+}
 
 export const RETURN_TO_DEVICE = 'You can close this window and return to your device.';
 
-function json(body: unknown, status = 200, headers?: HeadersInit): Response {
+/** Every answer of the verification API is one of the typed bodies of `VerificationBody` (verificationView.ts). */
+function json(body: VerificationBody, status = 200, headers?: HeadersInit): Response {
   const h = noStoreHeaders(`${JSON_CONTENT_TYPE}; charset=utf-8`);
   if (headers) new Headers(headers).forEach((v, k) => h.set(k, v));
-  return new Response(JSON.stringify(body), { status, headers: h });
+  return textResponse(JSON.stringify(body), { status, headers: h });
 }
 
-function fail(error: VerificationError, status: number, extra?: Record<string, unknown>): Response {
+function fail(error: VerificationError, status: number, extra?: Omit<VerificationErrorBody, 'error' | 'message'>): Response {
   return json({ error, message: MESSAGES[error], ...extra }, status);
 }
 
@@ -55,7 +68,8 @@ function fail(error: VerificationError, status: number, extra?: Record<string, u
 export async function handleVerification(core: ServerCore, request: Request, subpath: string, meta?: RequestMeta): Promise<Response> {
   const { response, params } = await handleVerificationJson(core, request, subpath, meta);
   if (!wantsHtml(request)) return response;
-  const body = (await response.clone().json()) as Record<string, unknown>;
+  // Our own answer, produced typed by `json` above.
+  const body = (await response.clone().json()) as VerificationBody;
   const userCode = params?.get('user_code') ?? (new URL(request.url).searchParams.get('user_code') ?? undefined);
   return renderVerificationHtml(response.status, body, {
     base: core.endpoints.verification, registry: core.registry, ...(userCode ? { userCode } : {}), afterSignIn: subpath === '/signin' && response.ok,
@@ -67,7 +81,7 @@ async function handleVerificationJson(
 ): Promise<{ response: Response; params?: FormParams }> {
   if (subpath === '' && request.method === 'GET') return { response: landing(core, request, meta) };
   if (request.method !== 'POST') return { response: fail('invalid_request', 405, { allow: 'POST' }) };
-  const text = await request.text().catch(() => '');
+  const text = bodyTextOf(request) ?? (await request.text().catch(() => ''));
   if (text.length > MAX_BODY_BYTES) return { response: fail('invalid_request', 413) };
   const parsed = parseForm(text);
   if (!parsed.ok) return { response: fail('invalid_request', 400, { detail: `repeated parameter ${parsed.repeated.slice(0, 40)}` }) };
@@ -87,6 +101,8 @@ async function handleVerificationJson(
       return respond(decide(core, request, params.get('user_code'), params.get('decision'), scope, meta));
     }
     case '/signout-everywhere': return respond(signOutEverywhere(core, request, meta));
+    case '/grants': return respond(listGrants(core, request));
+    case '/revoke-grant': return respond(revokeOneGrant(core, request, params.get('grant_id'), meta));
     default: return respond(fail('not_found', 404));
   }
 }
@@ -111,6 +127,8 @@ function landing(core: ServerCore, request: Request, meta?: RequestMeta): Respon
     // The insecure variant (F17): opening a link approves whatever code it carries.
     const rec = core.state.byUserCode.get(normalized);
     if (rec && rec.status === 'pending' && rec.expiresAt > core.clock.now()) {
+      const refused = policyRefusal(core, rec, session.userId, deviceOf(request, meta));
+      if (refused) return refused;
       approve(core, rec, session.userId, rec.scope, deviceOf(request, meta));
       return json({ page: 'approved', message: RETURN_TO_DEVICE });
     }
@@ -169,6 +187,8 @@ function enterCode(core: ServerCore, request: Request, input: string | undefined
   if (!rec || normalized.length !== core.knobs.userCodeLength) return wrong('invalid_user_code');
   if (rec.expiresAt <= now) return wrong('expired_user_code');
   if (rec.status !== 'pending') return fail('user_code_already_used', 400);
+  const refused = policyRefusal(core, rec, session.userId, from);
+  if (refused) return refused;
   if (core.knobs.bindCodeToFirstSession && rec.boundSessionId && rec.boundSessionId !== session.id) {
     // Someone else is entering a code that a person is already deciding on (RFC 8628 §5.5): refuse, and keep a
     // trace of who tried, from where, so the attempt is visible in the audit trail.
@@ -196,7 +216,7 @@ function dropExpired(times: number[], cutoff: number): void {
 }
 
 /** What the consent page shows (RFC 6749 §10.2, RFC 8628 §5.4). `minimal` drops the context on purpose (F16). */
-export function consentView(core: ServerCore, rec: DeviceGrantRecord): Record<string, unknown> {
+export function consentView(core: ServerCore, rec: DeviceGrantRecord): ConsentDetails {
   const client = findClient(core, rec.clientId);
   const resource = core.registry.resources.find((r) => r.id === rec.resource);
   const alphabet = USER_CODE_ALPHABETS[core.knobs.userCodeAlphabet];
@@ -241,6 +261,9 @@ function decide(
   }
   const scope = scopeParam === undefined ? rec.scope : [...new Set(scopeParam.split(' ').filter(Boolean))];
   if (scope.length === 0 || scope.some((s) => !rec.scope.includes(s))) return fail('invalid_scope', 400);
+  // The policy may have changed since the code was entered.
+  const refused = policyRefusal(core, rec, session.userId, from);
+  if (refused) return refused;
   approve(core, rec, session.userId, scope, from);
   void meta;
   return json({ page: 'approved', granted_scope: scope.join(' '), message: RETURN_TO_DEVICE });
@@ -263,6 +286,32 @@ export function deny(core: ServerCore, rec: DeviceGrantRecord, userId: string, f
   rec.decidedAt = core.clock.now();
   core.audit.record({ at: rec.decidedAt, type: 'grant.denied', clientId: rec.clientId, user: userId, from, device: rec.device,
     detail: 'the user denied the request', refs: [fingerprint(rec.deviceCode)] });
+}
+
+/**
+ * The signed-in person's grants, as an account page lists "apps with access" (Okta's user grants, Google's
+ * third-party access): the client, when it was approved, the scope and whether it is active. Like those pages
+ * it does not say which device holds each grant: that is in the audit log.
+ */
+function listGrants(core: ServerCore, request: Request): Response {
+  const session = sessionOf(core, request);
+  if (!session) return fail('login_required', 401);
+  const grants = [...core.state.grants.values()].filter((g) => g.sub === session.userId).map((g) => ({
+    grant_id: g.id, client: findClient(core, g.clientId)?.name ?? g.clientId, approved_at: g.createdAt, scope: g.scope.join(' '),
+    active: g.revokedAt === undefined,
+  }));
+  return json({ page: 'grants', grants }, 200);
+}
+
+/** Revoke one of the signed-in person's grants (RFC 9700 §4.14.2: the authorization server revokes a grant). */
+function revokeOneGrant(core: ServerCore, request: Request, grantId: string | undefined, meta?: RequestMeta): Response {
+  const session = sessionOf(core, request);
+  if (!session) return fail('login_required', 401);
+  const grant = grantId === undefined ? undefined : core.state.grants.get(grantId);
+  // Another person's grant is answered exactly like a missing one: the page reveals no one else's grant ids.
+  if (!grant || grant.sub !== session.userId) return fail('not_found', 404);
+  revokeGrant(core, grant.id, 'the user revoked this grant at the identity provider', deviceOf(request, meta));
+  return json({ page: 'grant_revoked', grant_id: grant.id }, 200);
 }
 
 /** "Sign out everywhere" (RFC 9700 §4.14.2 MAY): revoke every grant of the signed-in person. */

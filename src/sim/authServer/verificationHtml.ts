@@ -6,6 +6,7 @@
  */
 import { randomSecret } from '../../protocol/random.ts';
 import type { Registry } from '../registry.ts';
+import type { ConsentDetails, VerificationBody } from './verificationView.ts';
 
 /** A real browser asks for HTML; the simulated browser sends `X-Session` and asks for JSON. */
 export function wantsHtml(request: Request): boolean {
@@ -28,7 +29,7 @@ export interface HtmlContext {
 }
 
 /** Render a verification API answer (status and JSON body) as an HTML page. */
-export function renderVerificationHtml(status: number, body: Record<string, unknown>, ctx: HtmlContext, headers: Headers): Response {
+export function renderVerificationHtml(status: number, body: VerificationBody, ctx: HtmlContext, headers: Headers): Response {
   const nonce = randomSecret(16);
   const h = new Headers({
     'Content-Type': 'text/html; charset=utf-8',
@@ -80,17 +81,18 @@ ${form(`${ctx.base}/enter`, `<label for="user_code">Enter the code shown on your
   };
 }
 
-function pageFor(status: number, body: Record<string, unknown>, ctx: HtmlContext): { title: string; main: string } {
-  if (typeof body.error === 'string') {
+function pageFor(status: number, body: VerificationBody, ctx: HtmlContext): { title: string; main: string } {
+  if ('error' in body) {
     if (body.error === 'login_required') return signInPage(ctx);
-    return enterCodePage(ctx, String(body.message ?? body.error));
+    return enterCodePage(ctx, body.message ?? body.error);
   }
   if (ctx.afterSignIn) return ctx.userCode ? confirmPage(ctx.userCode, ctx) : enterCodePage(ctx);
+  if (!('page' in body)) return { title: 'Device sign-in', main: `<p>Status ${escapeHtml(status)}.</p>` };
   switch (body.page) {
     case 'enter_code':
       return body.signed_in ? enterCodePage(ctx) : signInPage(ctx);
     case 'confirm_code':
-      return body.signed_in ? confirmPage(String(body.user_code), ctx) : signInPage({ ...ctx, userCode: String(body.user_code) });
+      return body.signed_in ? confirmPage(body.user_code, ctx) : signInPage({ ...ctx, userCode: body.user_code });
     case 'consent':
       return consentPage(body, ctx);
     case 'approved':
@@ -99,6 +101,14 @@ function pageFor(status: number, body: Record<string, unknown>, ctx: HtmlContext
       return { title: 'Request denied', main: `<p>Nothing was shared with the device. ${escapeHtml(body.message)}</p>` };
     case 'signed_out':
       return { title: 'Signed out everywhere', main: `<p>${escapeHtml(body.revoked_grants)} session(s) revoked.</p>` };
+    case 'grants': {
+      const grants = body.grants;
+      const rows = grants.map((g) => `<li>${escapeHtml(g.client)}, grant <code>${escapeHtml(g.grant_id)}</code> (${escapeHtml(g.scope)})${g.active
+        ? form(`${ctx.base}/revoke-grant`, `${hidden('grant_id', g.grant_id)}<button type="submit">Revoke</button>`) : ' revoked'}</li>`).join('');
+      return { title: 'Apps with access', main: grants.length ? `<ul>${rows}</ul>` : '<p>No app has access to your account.</p>' };
+    }
+    case 'grant_revoked':
+      return { title: 'Access revoked', main: `<p>Grant <code>${escapeHtml(body.grant_id)}</code> was revoked.</p>` };
     default:
       return { title: 'Device sign-in', main: `<p>Status ${escapeHtml(status)}.</p>` };
   }
@@ -114,11 +124,11 @@ ${form(`${ctx.base}/enter`, `${hidden('user_code', userCode)}<p><button type="su
   };
 }
 
-function consentPage(body: Record<string, unknown>, ctx: HtmlContext): { title: string; main: string } {
-  const client = (body.client ?? {}) as { name?: string };
-  const userCode = String(body.user_code ?? '');
-  const scopes = Array.isArray(body.scopes) ? (body.scopes as Array<{ name: string; description: string }>) : [];
-  const device = body.device as { ip?: string; user_agent?: string } | undefined;
+function consentPage(body: ConsentDetails, ctx: HtmlContext): { title: string; main: string } {
+  const client: { name?: string } = body.client ?? {};
+  const userCode = body.user_code ?? '';
+  const scopes = body.scopes ?? [];
+  const device = body.device;
   const lifetime = typeof body.access_token_lifetime_s === 'number' ? `${Math.round(body.access_token_lifetime_s / 60)} minutes` : undefined;
   const scopeBoxes = scopes.length
     ? `<fieldset><legend>It asks to</legend>${scopes.map((s) => `<label><input type="checkbox" name="scope:${escapeHtml(s.name)}" checked> ${escapeHtml(s.description)} <small>(${escapeHtml(s.name)})</small></label>`).join('')}</fieldset>${hidden('scope_form', '1')}`

@@ -205,21 +205,35 @@ describe('RFC 7009 §2.2 revocation response', () => {
 });
 
 describe('RFC 7009 §5 security', () => {
-  test('RFC7009-5-dos: the revocation endpoint shares the token endpoint rate limiter', async () => {
+  test('RFC7009-5-dos: the revocation endpoint shares the token endpoint rate limiter; over it, revocation answers 503 with Retry-After (RFC 7009 §2.2.1) and a refresh 429 with Retry-After, never temporarily_unavailable', async () => {
     const t = await createTestIdp({ rateLimitPerMinute: 4 });
     const { refresh_token: rt } = await t.login(); // 1 token-endpoint request
     for (let i = 0; i < 3; i++) expect((await t.revoke(`junk-${i}`)).status).toBe(200); // 4 requests in all
 
     const limited = await t.revoke('junk-4');
-    expect(limited.status).toBe(429);
-    expect(await json(limited)).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(limited.status).toBe(503);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    // The token endpoint is over the same budget.
+    expect(limited.headers.get('cache-control')).toBe('no-store');
+    // Not an RFC 6749 §5.2 error: temporarily_unavailable is defined for the authorization endpoint only (§4.1.2.1).
+    const body = await json(limited);
+    expect(body).not.toHaveProperty('error');
+    expect(body.error_description).toMatch(/^too many requests from this client; retry after \d+ seconds$/);
+    // The token endpoint is over the same budget: a refresh gets 429 Too Many Requests (RFC 6585 §4).
     const tokenLimited = await t.refresh(rt!);
     expect(tokenLimited.status).toBe(429);
+    expect(Number(tokenLimited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await json(tokenLimited)).not.toHaveProperty('error');
+    // The refusal revoked nothing and used nothing up.
+    expect((await t.introspect(rt!)).status).toBe(200);
+    expect(await json(await t.introspect(rt!))).toMatchObject({ active: true });
 
     t.clock.advance(60_000);
     expect((await t.revoke('junk-5')).status).toBe(200);
     expect((await t.refresh(rt!)).status).toBe(200);
+
+    // GitHub-like errors come back as 200, but a rate-limit refusal is not an OAuth error and keeps its status.
+    const gh = await createTestIdp({ profile: 'github', rateLimitPerMinute: 1 });
+    const ghTok = await gh.login();
+    expect((await gh.refresh(ghTok.refresh_token!, {}, { accept: 'application/json' })).status).toBe(429);
   });
 });

@@ -3,6 +3,7 @@
  * section A of /work/shared/spec/conformance.md, plus the documented IdP profile quirks. Each test name starts
  * with the checklist row ID. Time comes only from the fixture's virtual clock.
  */
+import fc from 'fast-check';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { expectOAuthError, json, type Json } from './kit.ts';
 import { DEVICE_CODE_GRANT_TYPE } from '../../protocol/constants.ts';
@@ -11,7 +12,10 @@ import {
   userCodeEntropyBits,
 } from '../../protocol/userCode.ts';
 import { RETURN_TO_DEVICE } from '../authServer/verification.ts';
-import { DEFAULT_SERVER_KNOBS, assessServerKnobs, resolveServerKnobs, type ServerKnobs } from '../knobs.ts';
+import { DEFAULT_SERVER_KNOBS, IDP_PROFILES, assessServerKnobs, resolveServerKnobs, type ServerKnobs } from '../knobs.ts';
+import { VirtualClock } from '../clock.ts';
+import { createSimIdp } from '../idp.ts';
+import { getProfile, profileGuesses } from '../profiles.ts';
 import { defaultRegistry } from '../registry.ts';
 import { CI_CLIENT, CI_SECRET, CLI, ISSUER, WEB_CLIENT, basic, createTestIdp, type DeviceAuthorization, type TestIdp } from '../testing/idpFixture.ts';
 
@@ -65,6 +69,40 @@ describe('RFC 8628 §3.1 device authorization request', () => {
     const res = await t.poll(extra.device_code, { foo: 'bar' });
     expect(res.status).toBe(200);
     expect((await json(res)).scope).toBe('profile');
+  });
+
+  test('RFC8628-3.1-post-form: RFC-strict refuses a JSON body at the device and token endpoints (400 invalid_request); the GitHub-like profile accepts JSON at both, as github.com does for octokit', async () => {
+    const asJson = (t: TestIdp, path: string, body: unknown) =>
+      t.postRaw(path, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' });
+    const rfc = await createTestIdp();
+    const refused = await expectOAuthError(await asJson(rfc, '/device_authorization', { client_id: CLI }), 400, 'invalid_request');
+    expect(refused.error_description).toBe('the body must be application/x-www-form-urlencoded, not application/json');
+    const d = await rfc.deviceAuthorize();
+    await expectOAuthError(await asJson(rfc, '/token', { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: d.device_code, client_id: CLI }), 400, 'invalid_request');
+    expect(rfc.idp.as.state.deviceGrants.get(d.device_code)?.polls).toBe(0); // refused before it counted as a poll
+
+    const gh = await createTestIdp({ profile: 'github' });
+    const da = await asJson(gh, '/login/device/code', { client_id: CLI, scope: 'profile projects:read' });
+    expect(da.status).toBe(200);
+    const code = await json(da);
+    expect(code.user_code).toMatch(BASE20_CODE);
+    const pending = await json(await asJson(gh, '/login/oauth/access_token', { client_id: CLI, device_code: code.device_code, grant_type: DEVICE_CODE_GRANT_TYPE }));
+    expect(pending.error).toBe('authorization_pending');
+    await gh.approve(code.user_code as string);
+    gh.clock.advance(5000);
+    const tok = await json(await asJson(gh, '/login/oauth/access_token', { client_id: CLI, device_code: code.device_code, grant_type: DEVICE_CODE_GRANT_TYPE }));
+    expect(tok).toMatchObject({ token_type: 'bearer', scope: 'profile,projects:read' });
+    // Still POST-only and still a body the server can read: other types, broken JSON and nested values are invalid_request.
+    const bad = async (body: string, type = 'application/json') =>
+      (await json(await gh.postRaw('/login/device/code', body, { 'content-type': type, accept: 'application/json' }))).error;
+    expect(await bad('client_id=acme-cli', 'text/plain')).toBe('invalid_request');
+    expect(await bad('{"client_id":')).toBe('invalid_request');
+    expect(await bad('["acme-cli"]')).toBe('invalid_request');
+    expect(await bad('{"client_id":{"id":"acme-cli"}}')).toBe('invalid_request');
+    // Form bodies keep working there too.
+    expect((await gh.post('/login/device/code', { client_id: CLI }, { accept: 'application/json' })).status).toBe(200);
+    expect(getProfile('rfc').requestBodyTypes).toEqual(['form']);
+    expect(getProfile('github').requestBodyTypes).toEqual(['form', 'json']);
   });
 
   test('RFC8628-3.1-no-dup: a repeated parameter (with or without a value) is 400 invalid_request and no code is issued', async () => {
@@ -421,6 +459,67 @@ describe('RFC 8628 §3.5 device access token response', () => {
     await expectOAuthError(await strict.poll(s.device_code), 400, 'slow_down');
   });
 
+  test('RFC8628-3.5-as-slowdown: property: a poller that keeps §3.5 (interval, +5 s per slow_down, counted between its own polls, network jitter within the leeway) only ever hears the slow_downs forced on it; one poll sooner than that rule is answered slow_down', async () => {
+    const leewayMs = DEFAULT_SERVER_KNOBS.pollLeewayMs;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.record({ extraMs: fc.integer({ min: 0, max: 4000 }), jitterMs: fc.integer({ min: -leewayMs, max: 0 }), force: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+        async (intervalS, steps) => {
+          const t = await createTestIdp({ intervalS, codeLifetimeS: 3600 }, { enableControl: true });
+          const d = await t.deviceAuthorize();
+          let owed = intervalS; // what RFC 8628 §3.5 obliges the client to wait now
+          let forced = 0;
+          let heard = 0;
+          await t.poll(d.device_code);
+          for (const step of steps) {
+            if (step.force) {
+              forced++;
+              t.idp.as.state.deviceGrants.get(d.device_code)!.forcedSlowDowns++;
+            }
+            t.clock.advance(owed * 1000 + step.extraMs + step.jitterMs);
+            const body = await json(await t.poll(d.device_code));
+            if (body.error === 'slow_down') {
+              heard++;
+              owed += 5;
+            } else {
+              expect(body.error).toBe('authorization_pending');
+            }
+          }
+          expect(heard).toBe(forced);
+          // The other side: one poll a second short of the rule is refused.
+          t.clock.advance(owed * 1000 - 1000);
+          expect((await json(await t.poll(d.device_code))).error).toBe('slow_down');
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('RFC8628-3.5-as-slowdown, RFC7009-5-dos: a device-code poll over the token endpoint\'s rate limit is answered slow_down (with Retry-After), never temporarily_unavailable, and raises that code\'s interval like any slow_down', async () => {
+    const t = await createTestIdp({ rateLimitPerMinute: 3 });
+    const d = await t.deviceAuthorize();
+    await expectOAuthError(await t.poll(d.device_code), 400, 'authorization_pending');
+    t.clock.advance(5000);
+    await expectOAuthError(await t.poll(d.device_code), 400, 'authorization_pending');
+    t.clock.advance(5000);
+    await expectOAuthError(await t.poll(d.device_code), 400, 'authorization_pending');
+    t.clock.advance(10_000); // a polite 10 s gap, but this client and address are out of budget
+    const limited = await t.poll(d.device_code);
+    const body = await expectOAuthError(limited, 400, 'slow_down');
+    expect(body.error_description).toBe('too many requests from this client; wait at least 10 seconds between polls');
+    expect(Number(limited.headers.get('retry-after'))).toBe(40);
+    expect(t.idp.as.state.deviceGrants.get(d.device_code)).toMatchObject({ intervalS: 10, slowDowns: 1 });
+    // GitHub-like: the same refusal is a 200 slow_down with the new interval.
+    const gh = await createTestIdp({ profile: 'github', rateLimitPerMinute: 1 });
+    const g = await gh.deviceAuthorize({}, { accept: 'application/json' });
+    await gh.poll(g.device_code, {}, { accept: 'application/json' });
+    gh.clock.advance(5000);
+    const ghLimited = await gh.poll(g.device_code, {}, { accept: 'application/json' });
+    expect(ghLimited.status).toBe(200);
+    expect(await json(ghLimited)).toMatchObject({ error: 'slow_down', interval: 10 });
+  });
+
   test('RFC8628-3.5-as-slowdown: with enforcement switched off (misconfiguration, flagged) polls 1 s apart get authorization_pending', async () => {
     const off = knobs({ slowDownEnforcement: false });
     expect(assessServerKnobs(off).map((f) => f.knob)).toContain('slowDownEnforcement');
@@ -480,6 +579,26 @@ describe('RFC 8628 §4 discovery metadata', () => {
     expect(viaMetadata.status).toBe(200);
     const post = await t.post('/.well-known/oauth-authorization-server', {});
     expect(post.status).toBe(405);
+  });
+  test('RFC8628-4-metadata: /.well-known/openid-configuration (OpenID Connect Discovery §4) serves the same document as the RFC 8414 path, with the same issuer and device endpoint, GET only', async () => {
+    const t = await createTestIdp();
+    const oauth = await json(await t.get('/.well-known/oauth-authorization-server'));
+    const res = await t.get('/.well-known/openid-configuration');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const oidc = await json(res);
+    expect(oidc).toEqual(oauth);
+    expect(oidc.issuer).toBe(ISSUER);
+    expect(oidc.device_authorization_endpoint).toBe(`${ISSUER}/device_authorization`);
+    // It promises nothing an OpenID Provider would and this server cannot: it issues no ID tokens.
+    expect(oidc).not.toHaveProperty('id_token_signing_alg_values_supported');
+    expect((await t.post('/.well-known/openid-configuration', {})).status).toBe(405);
+    // With a path in the issuer, OpenID appends the well-known segment (RFC 8414 inserts it before the path).
+    const tenant = await createSimIdp({ clock: new VirtualClock(), issuer: `${ISSUER}/tenant-a` });
+    const appended = await tenant.handle(new Request(`${ISSUER}/tenant-a/.well-known/openid-configuration`));
+    expect(appended.status).toBe(200);
+    expect((await json(appended)).issuer).toBe(`${ISSUER}/tenant-a`);
+    expect((await tenant.handle(new Request(`${ISSUER}/.well-known/openid-configuration/tenant-a`))).status).toBe(404);
   });
 });
 
@@ -817,19 +936,30 @@ describe('IdP profiles', () => {
     expect(d.message).toBe(`To sign in, use a web browser to open the page ${ISSUER}/device and enter the code ${d.user_code} to authenticate.`);
   });
 
-  test('Entra-like: a denied request polls as authorization_declined, an unknown device code as bad_verification_code, with error_codes', async () => {
+  test('Entra-like: a denied request polls as authorization_declined, an unknown device code as bad_verification_code, an expired one as expired_token, with the documented AADSTS numbers', async () => {
     const en = await createTestIdp({ profile: 'entra' });
     const d = await en.deviceAuthorize({ scope: 'profile' });
     const pending = await json(await en.poll(d.device_code));
-    expect(pending).toMatchObject({ error: 'authorization_pending', error_codes: [70016] });
+    expect(pending).toMatchObject({ error: 'authorization_pending', error_codes: [70016] }); // AuthorizationPending
     await en.deny(d.user_code);
     en.clock.advance(5000);
     const declined = await en.poll(d.device_code);
     expect(declined.status).toBe(400);
-    expect(await json(declined)).toMatchObject({ error: 'authorization_declined', error_codes: [70000] });
+    // Microsoft's device-flow page gives authorization_declined no number: 65004 (UserDeclinedConsent) is marked a guess.
+    expect(await json(declined)).toMatchObject({ error: 'authorization_declined', error_codes: [65004] });
+    expect(getProfile('entra').claims.find((c) => c.behaviour.includes('65004'))?.basis).toBe('guess');
     const bad = await en.poll('not-a-device-code');
     expect(bad.status).toBe(400);
-    expect(await json(bad)).toMatchObject({ error: 'bad_verification_code', error_codes: [70019] });
+    expect(await json(bad)).toMatchObject({ error: 'bad_verification_code', error_codes: [70018] }); // BadVerificationCode
+    const e = await en.deviceAuthorize({ scope: 'profile' });
+    en.clock.advance(900_000);
+    const expired = await en.poll(e.device_code);
+    expect(expired.status).toBe(400);
+    expect(await json(expired)).toMatchObject({ error: 'expired_token', error_codes: [70019] }); // CodeExpired
+    // A code the table does not know gets no invented number, only the trace and correlation ids.
+    const unknownGrant = await json(await en.post('/token', { grant_type: 'password', client_id: CLI }));
+    expect(unknownGrant).toMatchObject({ error: 'unsupported_grant_type', trace_id: expect.any(String), correlation_id: expect.any(String) });
+    expect(unknownGrant).not.toHaveProperty('error_codes');
   });
 
   test('Entra-like: refresh tokens rotate but the old one keeps working (rotation without invalidation)', async () => {
@@ -854,14 +984,16 @@ describe('IdP profiles', () => {
 
   test('Google-like: verification_url replaces verification_uri, expires_in is 1800, and a person can still enter the code in the browser', async () => {
     const g = await createTestIdp({ profile: 'google' });
-    const d = await g.deviceAuthorize();
+    const ci = { client_id: CI_CLIENT, client_secret: CI_SECRET };
+    const d = await g.deviceAuthorize({ ...ci, scope: 'profile' });
     expect(d.verification_url).toBe(`${ISSUER}/device`);
     expect(d).not.toHaveProperty('verification_uri');
     expect(d.expires_in).toBe(1800);
     expect(d.interval).toBe(5);
-    // Google's own device endpoint path also works.
-    const viaAlias = await g.post('/device/code', { client_id: CLI });
+    // Google's own device endpoint path also works, without a secret: step 1 takes client_id and a required scope.
+    const viaAlias = await g.post('/device/code', { client_id: CLI, scope: 'profile' });
     expect(viaAlias.status).toBe(200);
+    await expectOAuthError(await g.post('/device/code', { client_id: CLI }), 400, 'invalid_request');
     expect((await json(viaAlias)).verification_url).toBe(`${ISSUER}/device`);
     // ...and the verification page's code entry (POST /device/enter) is a different path.
     const s = await g.signIn();
@@ -870,6 +1002,76 @@ describe('IdP profiles', () => {
     expect((await json(entered)).page).toBe('consent');
     expect((await g.decide(s, d.user_code, 'approve')).status).toBe(200);
     g.clock.advance(5000);
-    expect((await g.poll(d.device_code)).status).toBe(200);
+    expect((await g.poll(d.device_code, ci)).status).toBe(200);
+  });
+
+  test('Google-like: a device-code poll needs client_secret; a public client that polls without one is refused (400 invalid_request), the RFC profile takes client_id alone', async () => {
+    const g = await createTestIdp({ profile: 'google' });
+    const d = await g.deviceAuthorize({ scope: 'profile' });
+    const refused = await expectOAuthError(await g.poll(d.device_code), 400, 'invalid_request');
+    expect(refused.error_description).toBe('client_secret is missing.');
+    // The same code still exists: the refusal is about the client, not the grant.
+    await g.approve(d.user_code);
+    g.clock.advance(5000);
+    await expectOAuthError(await g.poll(d.device_code), 400, 'invalid_request');
+    // A client with a secret polls normally.
+    const ci = { client_id: CI_CLIENT, client_secret: CI_SECRET };
+    const c = await g.deviceAuthorize({ ...ci, scope: 'profile' });
+    expect((await g.poll(c.device_code, ci)).status).toBe(428);
+
+    const rfc = await createTestIdp();
+    const r = await rfc.deviceAuthorize();
+    await expectOAuthError(await rfc.poll(r.device_code), 400, 'authorization_pending');
+  });
+
+  test('Google-like: poll errors use Google\'s documented statuses: 428 authorization_pending, 403 slow_down and access_denied, 401 invalid_client, 400 invalid_grant', async () => {
+    const g = await createTestIdp({ profile: 'google' });
+    const ci = { client_id: CI_CLIENT, client_secret: CI_SECRET };
+    const d = await g.deviceAuthorize({ ...ci, scope: 'profile' });
+    await expectOAuthError(await g.poll(d.device_code, ci), 428, 'authorization_pending');
+    g.clock.advance(1000);
+    await expectOAuthError(await g.poll(d.device_code, ci), 403, 'slow_down');
+    await g.deny(d.user_code);
+    g.clock.advance(10_000);
+    await expectOAuthError(await g.poll(d.device_code, ci), 403, 'access_denied');
+    await expectOAuthError(await g.poll('not-a-device-code', ci), 400, 'invalid_grant');
+    const wrongSecret = await g.poll(d.device_code, { client_id: CI_CLIENT, client_secret: 'wrong' });
+    expect(wrongSecret.status).toBe(401);
+    expect((await json(wrongSecret)).error).toBe('invalid_client');
+    // What Google does not document (expired_token's status) is marked a guess in the profile.
+    expect(profileGuesses(getProfile('google')).map((c) => c.behaviour).join(' ')).toContain('expired_token');
+  });
+
+  test('GitHub-like: with a refresh token the response carries refresh_token_expires_in (what octokit\'s github-app mode reads); RFC-strict does not send it', async () => {
+    const gh = await createTestIdp({ profile: 'github', refreshTokenLifetimeS: 15_897_600 });
+    const d = await gh.deviceAuthorize({}, { accept: 'application/json' });
+    await gh.approve(d.user_code);
+    gh.clock.advance(5000);
+    const tok = await json(await gh.poll(d.device_code, {}, { accept: 'application/json' }));
+    expect(tok).toMatchObject({ refresh_token: expect.any(String), refresh_token_expires_in: 15_897_600 });
+    // A rotated refresh token keeps its family's end: the remaining lifetime shrinks.
+    gh.clock.advance(100_000);
+    const refreshed = await json(await gh.refresh(tok.refresh_token as string, {}, { accept: 'application/json' }));
+    expect(refreshed.refresh_token_expires_in).toBe(15_897_600 - 100);
+    // Without a refresh token there is nothing to report.
+    const none = await createTestIdp({ profile: 'github', issueRefreshTokens: false });
+    const n = await none.deviceAuthorize({}, { accept: 'application/json' });
+    await none.approve(n.user_code);
+    none.clock.advance(5000);
+    expect(await json(await none.poll(n.device_code, {}, { accept: 'application/json' }))).not.toHaveProperty('refresh_token_expires_in');
+    expect(await createTestIdp().then((t) => t.login())).not.toHaveProperty('refresh_token_expires_in');
+  });
+
+  test('every profile claim names its source and says whether the provider documents it', () => {
+    for (const name of IDP_PROFILES) {
+      const profile = getProfile(name);
+      expect(profile.claims.length).toBeGreaterThan(0);
+      for (const c of profile.claims) {
+        expect(c.behaviour.length).toBeGreaterThan(10);
+        expect(c.source.length).toBeGreaterThan(10);
+        expect(['documented', 'observed', 'guess']).toContain(c.basis);
+      }
+    }
+    expect(profileGuesses(getProfile('rfc'))).toEqual([]);
   });
 });

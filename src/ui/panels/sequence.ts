@@ -3,6 +3,7 @@
  * response arrow (server → actor), or a fault marker when no answer came; lifelines sit at fixed columns.
  * Pure: the component only draws what this returns.
  */
+import { readAnswer, readExchange, type ExchangeView } from '../../world/exchangeView.ts';
 import type { WireExchange } from '../../world/wire.ts';
 
 export const LANES = ['CLI', 'Browser', 'IdP', 'API', 'Attacker'] as const;
@@ -31,22 +32,16 @@ export function serverLane(url: string): Lane {
   return u.hostname.startsWith('api.') || u.pathname.startsWith('/api/') ? 'API' : 'IdP';
 }
 
-export function requestLabel(ex: Pick<WireExchange, 'request'>): string {
-  const u = new URL(ex.request.url);
-  const grant = new URLSearchParams(ex.request.body).get('grant_type');
-  const short = grant?.replace('urn:ietf:params:oauth:grant-type:', '');
-  return `${ex.request.method} ${u.pathname}${short ? ` (${short})` : ''}`;
+export function requestLabel(ex: WireExchange): string {
+  const view = readExchange(ex);
+  if (!view.url) throw new TypeError(`not a URL: ${ex.request.url}`);
+  const short = view.grantType?.replace('urn:ietf:params:oauth:grant-type:', '');
+  return `${ex.request.method} ${view.path}${short ? ` (${short})` : ''}`;
 }
 
 /** `400 slow_down`, `401 invalid_token`, `200`: the status plus the OAuth error when there is one. */
-export function responseLabel(res: NonNullable<WireExchange['response']>): string {
-  let error: string | undefined;
-  try {
-    const body = JSON.parse(res.body) as { error?: unknown };
-    if (typeof body.error === 'string') error = body.error;
-  } catch {
-    // not JSON
-  }
+export function responseLabel(res: NonNullable<WireExchange['response']>, view?: ExchangeView): string {
+  let error = (view ?? readAnswer(res.body)).jsonError;
   const challenge = res.headers.find(([k]) => k.toLowerCase() === 'www-authenticate')?.[1];
   error ??= challenge ? /error="([^"]+)"/.exec(challenge)?.[1] : undefined;
   return error ? `${res.status} ${error}` : String(res.status);
@@ -60,7 +55,7 @@ export function arrowsFor(log: readonly WireExchange[]): Arrow[] {
     const request: Arrow = { key: `${ex.id}-req`, exchangeId: ex.id, kind: 'request', from: client, to: server, label: requestLabel(ex), actor, at: ex.startedAt, failed: false };
     if (ex.response) {
       return [request, {
-        key: `${ex.id}-res`, exchangeId: ex.id, kind: 'response', from: server, to: client, label: responseLabel(ex.response), actor,
+        key: `${ex.id}-res`, exchangeId: ex.id, kind: 'response', from: server, to: client, label: responseLabel(ex.response, readExchange(ex)), actor,
         at: ex.response.at, failed: ex.response.status >= 400,
       }];
     }

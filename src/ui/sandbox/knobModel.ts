@@ -35,7 +35,7 @@ export const CLIENT_GROUP_LABELS: Readonly<Record<ClientGroup, string>> = {
   other: 'Other',
 };
 const CLIENT_GROUP_OF: Partial<Record<ClientKnobKey, ClientGroup>> = {
-  pollInterval: 'polling', slowDown: 'polling', stopOnDenialOrExpiry: 'polling', hardDeadline: 'polling',
+  pollInterval: 'polling', slowDown: 'polling', stopOnDenialOrExpiry: 'polling', unknownPollErrors: 'polling', hardDeadline: 'polling',
   showDeviceCode: 'output', debug: 'output', redaction: 'output',
   storage: 'tokens', tokenDelivery: 'tokens', logout: 'tokens', scopes: 'tokens', dpop: 'tokens', refreshTokens: 'tokens',
   allowInsecureLoopback: 'transport',

@@ -1,7 +1,9 @@
 /**
  * Which Chromium the end-to-end tests drive. Playwright's own browser download is not always possible (no
  * internet on some CI machines), so a system Chromium is preferred and the bundled one is the last resort.
- * `.ci/run` looks in the same places before deciding to install one with apt-get.
+ * `.ci/run` looks in the same places before deciding to install one with apt-get. It lives with the bench
+ * (which launches the same Chromium for its browser figures) so that src/bench need not import e2e/; the
+ * Playwright config imports it from here.
  */
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';

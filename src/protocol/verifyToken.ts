@@ -1,6 +1,7 @@
 /**
  * The token inspector's check: decode a JWT access token and verify its signature against the identity
- * provider's published keys, at the world clock's time (never the wall clock).
+ * provider's published keys, at the world clock's time (never the wall clock). Protocol code (jose only), so
+ * it sits in src/protocol; the inspector panel (src/ui/panels/TokenInspector.svelte) renders its verdict.
  */
 import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveNames } from '../world/names.ts';
+import { resolveNames } from '../../world/names.ts';
 import {
   MAX_EMBED_HASH_LENGTH, MAX_ORIGINS, embedHash, normaliseOrigin, parseEmbedAttributes, parseEmbedHash,
   type EmbedOptions, type ParsedEmbedOptions,

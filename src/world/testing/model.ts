@@ -39,13 +39,14 @@
  * that outcome and the request is released:
  *   approve/deny → `world.browser` signs in, enters the code, decides; slow_down → `forcedSlowDowns` on the pending
  *   grant; expired_token → the grant's `expiresAt` set to now; other poll error → the grant is forgotten
- *   (invalid_grant); refresh refused → the refresh token revoked at the server; 429 → the rate limiter exhausted;
+ *   (invalid_grant); refresh refused → the refresh token revoked at the server; 429 → a busy intermediary (with the
+ *   simulated rate limiter's own 429 body, or Entra's temporarily_unavailable);
  *   401 → the access token revoked at the server; 403 → a write (`POST /api/projects`) with a read-only token;
  *   tokens without refresh → `setKnobs({ issueRefreshTokens: false })`.
  *   Network error → the held request fails with the same TypeError `wire.injectFault('network-error')` throws
  *   (injectFault is decided before the gate, so it cannot apply to a request already held). Timeout →
  *   `wire.injectFault({ fault: 'timeout' })` armed before the request goes out, then the clock step.
- *   A few answers a conformant server never gives (a 502 HTML page from a proxy, a 503 on revocation) come from an
+ *   A few answers a conformant server never gives (a captive portal's 200 HTML page, a 503 on revocation) come from an
  *   "intermediary" that answers in the server's place for exactly one request (`world.idp.handle` wrapped once).
  *   Storage/crypto actors settle by themselves, so their outcomes are arranged before the step that starts them
  *   (corrupt keychain entry, keyring unavailable, a disk error on clear, WebCrypto refusing to generate a key).
@@ -56,17 +57,18 @@
  */
 import { createActor, type AnyStateNode, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import { getShortestPaths, getSimplePaths, type StatePath } from 'xstate/graph';
-import { NetworkError } from '../http.ts';
-import type { ClientKnobs } from '../knobs.ts';
-import { cliMachine } from '../machine.ts';
-import type { CliEvent, CliInput } from '../types.ts';
-import { ResponseValidationError } from '../../protocol/client.ts';
+import { NetworkError } from '../../flow/http.ts';
+import type { ClientKnobs } from '../../flow/knobs.ts';
+import { cliMachine } from '../../flow/machine.ts';
+import type { CliEvent, CliInput } from '../../flow/types.ts';
+import { ResponseValidationError, RetryLaterError } from '../../protocol/client.ts';
+import { retryLaterResponse } from '../../sim/authServer/http.ts';
 import { VirtualClock } from '../../sim/clock.ts';
 import { SIM_ISSUER } from '../../sim/idp.ts';
 import type { ServerKnobs } from '../../sim/knobs.ts';
-import { ADDRESSES, CLI_USER_AGENT, SIM_API_BASE, createWorld, type World } from '../../world/index.ts';
-import type { WireExchange } from '../../world/wire.ts';
-import { KEYCHAIN_SERVICE } from '../storage.ts';
+import { ADDRESSES, CLI_USER_AGENT, SIM_API_BASE, createWorld, type World } from '../index.ts';
+import type { WireExchange } from '../wire.ts';
+import { KEYCHAIN_SERVICE } from '../../flow/storage.ts';
 
 type Snap = SnapshotFrom<typeof cliMachine>;
 type Ev = { type: string; [k: string]: unknown };
@@ -82,13 +84,16 @@ export interface Variant {
   serverKnobs?: Partial<ServerKnobs>;
   /** Offer stored sessions at boot (bearer only; a DPoP session is never restored). */
   restoredSessions: boolean;
+  /** A CI runner whose platform offers the job an OIDC ID token (the workload identity path). */
+  ciIdToken?: boolean;
 }
 
 export const VARIANTS: readonly Variant[] = [
   { name: 'defaults', knobs: {}, restoredSessions: true },
   { name: 'dpop+debug', knobs: { dpop: true, debug: 'requests' }, restoredSessions: false },
-  { name: 'fatal slow_down, keep polling', knobs: { slowDown: 'fatal', stopOnDenialOrExpiry: false }, restoredSessions: false },
+  { name: 'fatal slow_down, keep polling', knobs: { slowDown: 'fatal', stopOnDenialOrExpiry: false, unknownPollErrors: 'keep-polling' }, restoredSessions: false },
   { name: 'insecure issuer', knobs: {}, issuer: 'http://idp.acme.test', restoredSessions: false },
+  { name: 'workload identity (CI)', knobs: {}, ciIdToken: true, serverKnobs: { workloadIdentityFederation: true }, restoredSessions: false },
 ];
 
 // ------------------------------------------------------------------------------------------------------------
@@ -111,6 +116,8 @@ const session = (expired: boolean) => ({
 });
 const netErr = () => new NetworkError('https://x.test', new TypeError('fetch failed'));
 const garbage = () => new ResponseValidationError('response', '(body)', 'a JSON object', '<html>');
+/** HTTP 429 (or 503) "try again later", as processTokenEndpointResponse reports it; `seconds` is the Retry-After. */
+const busy = (seconds: number, error?: string) => new RetryLaterError('token response', 429, { seconds }, error ? oauth(error, 429) : undefined);
 
 export interface Outcome {
   label: string;
@@ -121,7 +128,8 @@ export interface Outcome {
 }
 
 const pollKind = (s: Snap) => s.context.lastPoll?.kind;
-const stuck = (s: Snap) => pollKind(s) === 'denied' || pollKind(s) === 'expired';
+/** The code is dead at the server (denied, expired, forgotten): a client that keeps polling hears the same again. */
+const stuck = (s: Snap) => pollKind(s) === 'denied' || pollKind(s) === 'expired' || pollKind(s) === 'error';
 const isWrite = (s: Snap) => s.context.pendingCall?.method === 'POST';
 
 export const OUTCOMES: Record<string, readonly Outcome[]> = {
@@ -151,9 +159,10 @@ export const OUTCOMES: Record<string, readonly Outcome[]> = {
     { label: 'approved, short-lived, no refresh token', kind: 'done', value: () => ({ outcome: { kind: 'tokens', tokens: tokens({ expiresIn: 0, refresh: false }) } }), when: (s, v) => !stuck(s) && v.name === 'defaults' },
     { label: 'access_denied', kind: 'done', value: () => ({ outcome: { kind: 'denied', error: oauth('access_denied') } }), when: (s) => !stuck(s) || pollKind(s) === 'denied' },
     { label: 'expired_token', kind: 'done', value: () => ({ outcome: { kind: 'expired', error: oauth('expired_token') } }), when: (s) => !stuck(s) || pollKind(s) === 'expired' },
-    { label: 'invalid_grant', kind: 'done', value: () => ({ outcome: { kind: 'error', error: oauth('invalid_grant') } }), when: (s) => !stuck(s) },
+    { label: 'invalid_grant', kind: 'done', value: () => ({ outcome: { kind: 'error', error: oauth('invalid_grant') } }), when: (s) => !stuck(s) || pollKind(s) === 'error' },
     { label: 'network error', kind: 'error', value: netErr },
     { label: 'garbage from a proxy', kind: 'error', value: garbage },
+    { label: '429, no error code', kind: 'error', value: () => busy(1) },
   ],
   saveSession: [
     { label: 'saved', kind: 'done', value: () => ({ target: { kind: 'keychain', service: KEYCHAIN_SERVICE, account: SIM_ISSUER }, fellBack: false }) },
@@ -168,9 +177,17 @@ export const OUTCOMES: Record<string, readonly Outcome[]> = {
   refreshTokens: [
     { label: 'refreshed', kind: 'done', value: (v) => ({ result: { ok: true, tokens: tokens({ expiresIn: 900, refresh: true, dpop: v.knobs.dpop }) } }) },
     { label: 'invalid_grant', kind: 'done', value: () => ({ result: { ok: false, error: oauth('invalid_grant') } }) },
-    { label: '429 temporarily_unavailable', kind: 'done', value: () => ({ result: { ok: false, error: oauth('temporarily_unavailable', 429) } }) },
+    { label: '429 temporarily_unavailable', kind: 'error', value: () => busy(1, 'temporarily_unavailable') },
+    { label: '429, no error code', kind: 'error', value: () => busy(1) },
+    { label: '429, Retry-After past the bound', kind: 'error', value: () => busy(3600) },
+    { label: '500 server_error', kind: 'done', value: () => ({ result: { ok: false, error: oauth('server_error', 500) } }) },
     { label: 'network error', kind: 'error', value: netErr },
     { label: 'garbage from a proxy', kind: 'error', value: garbage },
+  ],
+  exchangeCiToken: [
+    { label: 'exchanged', kind: 'done', value: () => ({ ok: true, tokens: tokens({ expiresIn: 900, refresh: false }) }) },
+    { label: 'refused', kind: 'done', value: () => ({ ok: false, error: oauth('unsupported_grant_type') }) },
+    { label: 'network error', kind: 'error', value: netErr },
   ],
   revokeToken: [
     { label: '200', kind: 'done', value: () => ({ ok: true }) },
@@ -194,6 +211,7 @@ const USER_EVENTS: readonly CliEvent[] = [
   { type: 'user.api', method: 'POST', path: '/api/projects' },
   { type: 'user.token' },
   { type: 'user.logout' },
+  { type: 'user.refresh' },
 ];
 
 // ------------------------------------------------------------------------------------------------------------
@@ -300,8 +318,11 @@ function abstractContext(s: Snap): string {
     ? `${c.clock.now() >= (c.session.expiresAt ?? Infinity) ? 'expired' : 'fresh'}${c.session.refreshToken && c.knobs.refreshTokens !== 'off' ? '+rt' : ''}`
     : '-';
   const call = c.pendingCall ? `${c.pendingCall.method}${c.pendingCall.retried ? '(retried)' : ''}` : '-';
+  // Refresh retries count only inside one refresh (they are reset on entering `refreshing`).
+  const retrying = s.matches({ authenticated: 'refreshingTokens' }) || s.matches({ authenticated: 'waitingToRetryRefresh' });
   return [c.metadata ? 'meta' : '', c.dpop ? 'key' : '', `s:${sess}`, `call:${call}`,
     c.revocations.length || c.revocationAttempts ? `rev:${c.revocations.length}/${c.revocationAttempts}` : '',
+    retrying && c.refreshRetries ? `rr:${c.refreshRetries}` : '',
     stuck(s) ? `poll:${pollKind(s)}` : ''].filter(Boolean).join(' ');
 }
 
@@ -341,6 +362,7 @@ export function traversalInput(variant: Variant): CliInput {
     apiBaseUrl: SIM_API_BASE,
     storage: { open: () => { throw new Error('traversal does not store'); } },
     knobs: variant.knobs,
+    ...(variant.ciIdToken ? { ciIdToken: () => Promise.reject(new Error('traversal mints no ID token')) } : {}),
   };
 }
 
@@ -488,7 +510,10 @@ function plannedLifetimeS(steps: ModelPath['steps'], from: number): number {
 
 export async function replayPath(variant: Variant, path: ModelPath, coverage: Coverage): Promise<void> {
   const steps = path.steps;
-  const world = await createWorld({ serverKnobs: { intervalS: 5, codeLifetimeS: 3600, ...variant.serverKnobs }, clientKnobs: variant.knobs });
+  const world = await createWorld({
+    serverKnobs: { intervalS: 5, codeLifetimeS: 3600, ...variant.serverKnobs }, clientKnobs: variant.knobs,
+    ...(variant.ciIdToken ? { host: { kind: 'ci-runner' as const, ciIdToken: true } } : {}),
+  });
   const restore: Array<() => void> = [];
   const held: Held[] = [];
   let actor: ReturnType<typeof createActor<typeof cliMachine>> | undefined;
@@ -513,6 +538,7 @@ export async function replayPath(variant: Variant, path: ModelPath, coverage: Co
     const input: CliInput = {
       fetch: world.wire.fetchFor('cli', ADDRESSES.cli, CLI_USER_AGENT), clock: world.clock, issuer: variant.issuer ?? SIM_ISSUER,
       apiBaseUrl: SIM_API_BASE, storage: world.host, knobs: variant.knobs,
+      ...(variant.ciIdToken ? { ciIdToken: (audience: string) => world.ci.mintIdToken(audience) } : {}),
     };
     const a = createActor(cliMachine, {
       clock: world.clock, input,
@@ -672,14 +698,6 @@ function intermediary(world: World, response: () => Response, restore: Array<() 
   restore.push(() => void (idp.handle = handle));
 }
 
-function exhaustRateLimit(world: World, restore: Array<() => void>): void {
-  const as = world.idp.as;
-  const previous = as.knobs.rateLimitPerMinute;
-  as.setKnobs({ rateLimitPerMinute: 1 });
-  while (as.limiter.take(`acme-cli@${ADDRESSES.cli}`, world.clock.now()));
-  restore.push(() => as.setKnobs({ rateLimitPerMinute: previous }));
-}
-
 async function answer(world: World, snap: Snap, h: Held, meta: { src: string; outcome: string }, restore: Array<() => void>): Promise<void> {
   const as = world.idp.as;
   const grant = () => {
@@ -719,12 +737,27 @@ async function answer(world: World, snap: Snap, h: Held, meta: { src: string; ou
     case 'pollToken: expired_token':
       grant().expiresAt = Math.min(grant().expiresAt, world.clock.now());
       break;
-    case 'pollToken: invalid_grant':
-      as.state.deviceGrants.delete(grant().deviceCode);
+    case 'pollToken: invalid_grant': {
+      // Forgotten once; a client that keeps polling (unknownPollErrors: keep-polling) hears invalid_grant again.
+      const code = snap.context.device?.device_code;
+      if (code) as.state.deviceGrants.delete(code);
       break;
+    }
     case 'pollToken: garbage from a proxy':
     case 'refreshTokens: garbage from a proxy':
-      intermediary(world, () => new Response('<html><body>502 Bad Gateway</body></html>', { status: 502, headers: { 'content-type': 'text/html' } }), restore);
+      // A 200 that is not JSON (a captive portal's page). A 5xx page is "try again later" (RetryLaterError), below.
+      intermediary(world, () => new Response('<html><body>Sign in to the hotel Wi-Fi</body></html>', { status: 200, headers: { 'content-type': 'text/html' } }), restore);
+      break;
+    case 'pollToken: 429, no error code':
+    case 'refreshTokens: 429, no error code':
+      // Exactly what the simulated server's own rate limiter sends (RFC 6585 §4), for this one request.
+      intermediary(world, () => retryLaterResponse(429, 1, 'too many requests from this client; retry after 1 seconds'), restore);
+      break;
+    case 'refreshTokens: 429, Retry-After past the bound':
+      intermediary(world, () => retryLaterResponse(429, 3600, 'too many requests from this client; retry after 3600 seconds'), restore);
+      break;
+    case 'refreshTokens: 500 server_error':
+      intermediary(world, () => new Response(JSON.stringify({ error: 'server_error' }), { status: 500, headers: { 'content-type': 'application/json' } }), restore);
       break;
     case 'refreshTokens: invalid_grant': {
       const rt = snap.context.session?.refreshToken;
@@ -735,7 +768,14 @@ async function answer(world: World, snap: Snap, h: Held, meta: { src: string; ou
     }
     case 'refreshTokens: 429 temporarily_unavailable':
     case 'revokeToken: 429':
-      exhaustRateLimit(world, restore);
+      // What a busy provider sends (Entra documents temporarily_unavailable at its token endpoint). The simulated
+      // server's own rate limit answers differently (RFC 6585 429 / RFC 7009 503 without an OAuth error code).
+      intermediary(world, () => new Response(JSON.stringify({ error: 'temporarily_unavailable' }), { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' } }), restore);
+      break;
+    case 'exchangeCiToken: refused':
+      // The server stops trusting the CI issuer for this one request: the grant is then unsupported (RFC 6749 §5.2).
+      as.setKnobs({ workloadIdentityFederation: false });
+      restore.push(() => as.setKnobs({ workloadIdentityFederation: true }));
       break;
     case 'revokeToken: 503 from a proxy':
       intermediary(world, () => new Response('', { status: 503, headers: { 'retry-after': '1' } }), restore);
