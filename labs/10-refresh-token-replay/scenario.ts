@@ -124,12 +124,7 @@ export default defineLab({
     { do: 'attack', move: 'replay-refresh-token' },
     { do: 'type', line: 'acme api get /api/projects' },
     { do: 'knobs', client: { refreshTokens: 'rotate' } },
-    { do: 'type', line: 'acme login' },
-    { do: 'run-until', states: ['authenticated.ready', 'failed'], limitSeconds: 120 },
-    { do: 'advance', seconds: 600 },
-    { do: 'type', line: 'acme api get /api/projects' },
-    { do: 'advance', seconds: 600 },
-    { do: 'type', line: 'acme api get /api/projects' },
+    ...SESSION,
   ],
   nearMisses: [
     {

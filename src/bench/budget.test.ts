@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labs } from 'virtual:labs';
 import {
-  ELEMENT_BUDGET_BYTES, ELEMENT_FILE, EMBED_HTML, EMBED_PAGE_BUDGET_BYTES, INITIAL_BUNDLE_BUDGET_BYTES, INSTRUCTOR_LOAD_BUDGET_BYTES,
+  ELEMENT_BUDGET_BYTES, ELEMENT_FILE, EMBED_HTML, EMBED_PAGE_BUDGET_BYTES, INITIAL_BUNDLE_BUDGET_BYTES, INSTRUCTOR_INTERACTIVE_BUDGET_BYTES, INSTRUCTOR_LOAD_BUDGET_BYTES,
   ROUTE_INTERACTIVE_BUDGET_BYTES, ROUTE_LOAD_BUDGET_BYTES,
   buildAndMeasure, engineFile, type BuildMeasurement, type InitialBundle,
 } from './bundle.ts';
@@ -56,6 +56,12 @@ describe('byte budgets', () => {
       expect(r!.engineGzipBytes, `${route} loads the engine as it builds its world`).toBeGreaterThan(0);
       expect(r!.interactiveGzipBytes, `${route} with the engine: ${r!.interactiveGzipBytes} B gzipped (engine ${r!.engineGzipBytes} B), over budget`).toBeLessThanOrEqual(ROUTE_INTERACTIVE_BUDGET_BYTES);
     }
+  });
+
+  it(`the instructor's page with the engine is at most ${kb(INSTRUCTOR_INTERACTIVE_BUDGET_BYTES)} KB`, () => {
+    const r = m.routes.find((x) => x.route === '#/instructor');
+    expect(r, 'a lazily loaded view for #/instructor').toBeDefined();
+    expect(r!.interactiveGzipBytes, `#/instructor with the engine: ${r!.interactiveGzipBytes} B gzipped (engine ${r!.engineGzipBytes} B), over budget`).toBeLessThanOrEqual(INSTRUCTOR_INTERACTIVE_BUDGET_BYTES);
   });
 
   it('the labs\' near misses (test data) are not in what a learner downloads; their objectives are', () => {

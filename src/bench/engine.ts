@@ -14,7 +14,7 @@ import { createActor, type Actor } from 'xstate';
 import { cliMachine } from '../flow/machine.ts';
 import { SIM_ISSUER } from '../sim/idp.ts';
 import { cliClientId } from '../sim/registry.ts';
-import { nextTurn } from '../world/eventLoop.ts';
+import { advanceSettling, nextTurn } from '../world/eventLoop.ts';
 import { CLI_USER_AGENT, Host, SIM_API_BASE, createWorld, type World } from '../world/index.ts';
 import { computeLedger, placesOf, type Place } from '../world/ledger.ts';
 
@@ -102,16 +102,7 @@ export async function concurrentFlows(n: number): Promise<ConcurrentRun> {
       await nextTurn();
     }
   };
-  const advance = async (ms: number) => {
-    const target = clock.now() + ms;
-    await settle();
-    for (let due = clock.nextDue(); due !== undefined && due <= target; due = clock.nextDue()) {
-      clock.advanceTo(due);
-      await settle();
-    }
-    clock.advanceTo(target);
-    await settle();
-  };
+  const advance = (ms: number) => advanceSettling(clock, settle, ms);
   const sendAll = async (event: Parameters<Cli['send']>[0]) => {
     for (const cli of clis) cli.send(event);
     await settle();

@@ -1,3 +1,5 @@
+import type { VirtualClock } from '../sim/clock.ts';
+
 /**
  * One turn of the real event loop (not the simulated clock), so in-flight work such as WebCrypto signing and
  * response parsing can finish before the world's driver looks again. Node has setImmediate; a browser gets
@@ -81,4 +83,19 @@ export class ChangeSignal {
       resolve();
     }, this.fallbackMs);
   }
+}
+
+/**
+ * Move a virtual clock `ms` forward, firing each due timer in order and letting the world settle after each:
+ * the world's `advance`, and the bench's, which settles more CLIs than the world's own.
+ */
+export async function advanceSettling(clock: VirtualClock, settle: () => Promise<void>, ms: number): Promise<void> {
+  const target = clock.now() + ms;
+  await settle();
+  for (let due = clock.nextDue(); due !== undefined && due <= target; due = clock.nextDue()) {
+    clock.advanceTo(due);
+    await settle();
+  }
+  clock.advanceTo(target);
+  await settle();
 }

@@ -21,7 +21,7 @@ import { createCiPlatform, type CiPlatform } from './ciPlatform.ts';
 import { computeLedger, placesOf, type LedgerEntry, type Place } from './ledger.ts';
 import { cliUserAgent, DEFAULT_NAMES, resolveNames, type Names } from './names.ts';
 import { ScriptedUser, type ScriptedBehaviour } from './scriptedUser.ts';
-import { ChangeSignal, nextTurn } from './eventLoop.ts';
+import { ChangeSignal, advanceSettling, nextTurn } from './eventLoop.ts';
 import { providerView, type ProviderView } from './providerView.ts';
 import { createWire, type Wire } from './wire.ts';
 
@@ -255,16 +255,7 @@ export async function createWorld(config: WorldConfig = {}): Promise<World> {
       await settle();
     },
     settle,
-    async advance(ms) {
-      const target = clock.now() + ms;
-      await settle();
-      for (let due = clock.nextDue(); due !== undefined && due <= target; due = clock.nextDue()) {
-        clock.advanceTo(due);
-        await settle();
-      }
-      clock.advanceTo(target);
-      await settle();
-    },
+    advance: (ms) => advanceSettling(clock, settle, ms),
     next,
     async runUntil(done, limitMs = 3_600_000) {
       const end = clock.now() + limitMs;

@@ -13,7 +13,7 @@ import { AuditLog, fingerprint, type AuditDevice } from '../audit.ts';
 import type { WorldClock } from '../clock.ts';
 import type { ServerKnobs } from '../knobs.ts';
 import type { IdpProfile } from '../profiles.ts';
-import type { ClientRegistration, Registry } from '../registry.ts';
+import type { ClientRegistration, Registry, ResourceRegistration } from '../registry.ts';
 import { acceptsJson, errorResponse, type ResponseContext } from './http.ts';
 import { RateLimiter } from './rateLimit.ts';
 import type { AuthState, GrantRecord } from './state.ts';
@@ -146,6 +146,29 @@ function parseJsonParams(body: string): FormParams | string {
     else return `the parameter ${name.slice(0, 40)} must be a string`;
   }
   return params;
+}
+
+/**
+ * The scope asked for (or the default) and the one resource it belongs to, or the RFC error response: every
+ * scope allowed, a `resource` parameter naming a known resource (RFC 8707), and all scopes of that resource.
+ */
+export function resolveScope(
+  core: ServerCore, ctx: ResponseContext, requested: string[] | undefined, resourceParam: string | undefined,
+): { scope: string[]; resource: ResourceRegistration } | Response {
+  const scope = requested ?? core.knobs.defaultScopes;
+  const unknown = scope.filter((s) => !core.knobs.allowedScopes.includes(s));
+  if (unknown.length) return errorResponse(ctx, 'invalid_scope', `unknown or not allowed scope: ${unknown.join(' ')}`);
+  const resource = resourceParam
+    ? core.registry.resources.find((r) => r.id === resourceParam)
+    : core.registry.resources.find((r) => scope.every((s) => s in r.scopes));
+  if (!resource) {
+    return resourceParam
+      ? errorResponse(ctx, 'invalid_target', 'unknown resource')
+      : errorResponse(ctx, 'invalid_scope', 'the requested scopes do not belong to one resource');
+  }
+  const foreign = scope.filter((s) => !(s in resource.scopes));
+  if (foreign.length) return errorResponse(ctx, 'invalid_scope', `scope not valid for ${resource.id}: ${foreign.join(' ')}`);
+  return { scope, resource };
 }
 
 /** Split a scope parameter (RFC 6749 §3.3: space-delimited; GitHub also accepts commas). */

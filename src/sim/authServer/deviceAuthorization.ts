@@ -7,7 +7,7 @@ import { USER_CODE_ALPHABETS, formatUserCode, generateUserCode } from '../../pro
 import { fingerprint } from '../audit.ts';
 import { authenticateClient } from './clientAuth.ts';
 import { mayUseDeviceGrant } from './policy.ts';
-import { deviceOf, readForm, responseContext, splitScope, type RequestMeta, type ServerCore } from './context.ts';
+import { deviceOf, readForm, resolveScope, responseContext, splitScope, type RequestMeta, type ServerCore } from './context.ts';
 import { errorResponse, okResponse, retryLaterResponse } from './http.ts';
 import type { DeviceGrantRecord } from './state.ts';
 
@@ -30,21 +30,9 @@ export async function handleDeviceAuthorization(core: ServerCore, request: Reque
   if (requested === undefined && core.profile.scopeRequired) {
     return errorResponse(ctx, 'invalid_request', 'scope is required');
   }
-  const scope = requested ?? core.knobs.defaultScopes;
-  const unknown = scope.filter((s) => !core.knobs.allowedScopes.includes(s));
-  if (unknown.length) return errorResponse(ctx, 'invalid_scope', `unknown or not allowed scope: ${unknown.join(' ')}`);
-
-  const resourceParam = params.get('resource');
-  const resource = resourceParam
-    ? core.registry.resources.find((r) => r.id === resourceParam)
-    : core.registry.resources.find((r) => scope.every((s) => s in r.scopes));
-  if (!resource) {
-    return resourceParam
-      ? errorResponse(ctx, 'invalid_target', 'unknown resource')
-      : errorResponse(ctx, 'invalid_scope', 'the requested scopes do not belong to one resource');
-  }
-  const foreign = scope.filter((s) => !(s in resource.scopes));
-  if (foreign.length) return errorResponse(ctx, 'invalid_scope', `scope not valid for ${resource.id}: ${foreign.join(' ')}`);
+  const resolved = resolveScope(core, ctx, requested, params.get('resource'));
+  if (resolved instanceof Response) return resolved;
+  const { scope, resource } = resolved;
 
   const now = core.clock.now();
   const alphabet = USER_CODE_ALPHABETS[core.knobs.userCodeAlphabet];

@@ -16,7 +16,7 @@ import type { FormParams } from '../../protocol/form.ts';
 import { randomSecret } from '../../protocol/random.ts';
 import { fingerprint } from '../audit.ts';
 import { authenticateClient } from './clientAuth.ts';
-import { deviceOf, issueTokens, splitScope, type RequestMeta, type ServerCore, type WorkloadIssuerTrust } from './context.ts';
+import { deviceOf, issueTokens, resolveScope, splitScope, type RequestMeta, type ServerCore, type WorkloadIssuerTrust } from './context.ts';
 import { errorResponse, okResponse, type ResponseContext } from './http.ts';
 
 /** Subject token types this server accepts (RFC 8693 §3): an OpenID ID token, or a JWT. */
@@ -70,20 +70,9 @@ export async function tokenExchangeGrant(
   if (typeof verified === 'string') return reject(verified);
 
   const requested = splitScope(params.get('scope'), core.profile);
-  const scope = requested ?? core.knobs.defaultScopes;
-  const unknown = scope.filter((s) => !core.knobs.allowedScopes.includes(s));
-  if (unknown.length) return errorResponse(ctx, 'invalid_scope', `unknown or not allowed scope: ${unknown.join(' ')}`);
-  const resourceParam = params.get('resource');
-  const resource = resourceParam
-    ? core.registry.resources.find((r) => r.id === resourceParam)
-    : core.registry.resources.find((r) => scope.every((s) => s in r.scopes));
-  if (!resource) {
-    return resourceParam
-      ? errorResponse(ctx, 'invalid_target', 'unknown resource')
-      : errorResponse(ctx, 'invalid_scope', 'the requested scopes do not belong to one resource');
-  }
-  const foreign = scope.filter((s) => !(s in resource.scopes));
-  if (foreign.length) return errorResponse(ctx, 'invalid_scope', `scope not valid for ${resource.id}: ${foreign.join(' ')}`);
+  const resolved = resolveScope(core, ctx, requested, params.get('resource'));
+  if (resolved instanceof Response) return resolved;
+  const { scope, resource } = resolved;
 
   const grant = { id: randomSecret(12), clientId: client.clientId, sub: verified.sub, scope, resource: resource.id, createdAt: now };
   core.state.grants.set(grant.id, grant);
