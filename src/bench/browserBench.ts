@@ -162,15 +162,18 @@ async function readyAt(page: Page, timeoutMs = 30_000): Promise<number> {
  */
 const MEASURE_SKIP_CLICK = `new Promise((resolve, reject) => {
   const rows = () => document.querySelectorAll('#panel-wire ol > li');
+  // The wire log shows the latest exchanges only (RECENT_LIMIT) in a long session: a new exchange is a new last row id.
+  const lastId = () => { const r = rows(); return r.length ? (r[r.length - 1].querySelector('article')?.getAttribute('aria-labelledby') ?? '') : ''; };
   const answered = () => !Array.from(document.querySelectorAll('#panel-wire ol > li h4')).some((h) => /→\\s*pending\\s*$/.test(h.textContent || ''));
   const before = rows().length;
+  const beforeId = lastId();
   const button = Array.from(document.querySelectorAll('button')).find((b) => b.getAttribute('aria-label') === 'Skip to next poll');
   const panel = document.getElementById('panel-wire');
   if (!button || !panel) return reject(new Error('no "Skip to next poll" button or wire log'));
   const t0 = performance.now();
   const timer = setTimeout(() => { observer.disconnect(); reject(new Error('no new answered exchange within 10 s')); }, 10000);
   const observer = new MutationObserver(() => {
-    if (rows().length <= before || !answered()) return;
+    if ((rows().length <= before && lastId() === beforeId) || !answered()) return;
     observer.disconnect();
     clearTimeout(timer);
     requestAnimationFrame(() => resolve(performance.now() - t0));
@@ -214,4 +217,212 @@ export async function clickToRenderLatency(browser: Browser, url: string, clicks
   }
   await context.close();
   return { samples, median: median(samples), p95: percentile(samples, 95) };
+}
+
+/*
+ * Issue 13's page figures: every lab at its last solution step and every instructor-gallery entry, time to
+ * interactive; step latency with 200 exchanges on the wire; a long session of 10,000 exchanges (lab 13).
+ */
+
+/**
+ * Runs in the page before its scripts: records when a lab is interactive: its "Lab N:" heading is shown, the
+ * world is built for the requested step (the "Reset lab" button is enabled, as e2e/labs.ts `waitReady` waits
+ * for), the terminal's "Command" input is enabled and the objectives are rendered (at least one item with a
+ * state).
+ */
+const LAB_READINESS_PROBE = `(() => {
+  const commandInput = () => {
+    for (const label of document.querySelectorAll('label')) {
+      if (label.textContent.trim() === 'Command' && label.control instanceof HTMLInputElement) return label.control;
+    }
+    return undefined;
+  };
+  const ready = () => {
+    const heading = Array.from(document.querySelectorAll('h2')).some((h) => /^Lab \\d+: /.test((h.textContent || '').trim()));
+    const reset = Array.from(document.querySelectorAll('button')).find((b) => (b.textContent || '').trim() === 'Reset lab');
+    const input = commandInput();
+    const objectives = document.querySelector('.objectives li[data-objective][data-state]');
+    return heading && reset !== undefined && !reset.disabled && input !== undefined && !input.disabled && objectives !== null;
+  };
+  const observer = new MutationObserver(() => {
+    if (window.__dflLabReadyAt !== undefined) return;
+    if (ready()) {
+      window.__dflLabReadyAt = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+})();`;
+
+/** Poll `expression` in the page (from Node: the built page's CSP forbids page.waitForFunction) until truthy. */
+async function until(page: Page, expression: string, what: string, timeoutMs = 30_000): Promise<unknown> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value: unknown = await page.evaluate(expression);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s (${page.url()})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export interface PageTarget {
+  /** What the row calls it, e.g. "13-guessing-user-codes at step 4". */
+  label: string;
+  /** The route, e.g. "#/lab/13-guessing-user-codes?step=4". */
+  hash: string;
+}
+
+/** The instructor gallery's entries ("Start in lab …" links of `#/instructor`), read from the page. */
+export async function galleryEntries(browser: Browser, url: string): Promise<PageTarget[]> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(url + '#/instructor');
+    const read = `Array.from(document.querySelectorAll('a.start')).map((a) => [a.getAttribute('aria-label') || a.textContent || '', a.getAttribute('href') || ''])`;
+    await until(page, `document.querySelectorAll('a.start').length > 0`, 'no gallery entry rendered');
+    const links = (await page.evaluate(read)) as Array<[string, string]>;
+    return links.map(([label, href]) => ({ label: label.replace(/^Start /, ''), hash: href.slice(href.indexOf('#')) }));
+  } finally {
+    await context.close();
+  }
+}
+
+/** One cold load (fresh context) per target: navigation start → lab interactive, in the page's own clock. */
+export async function labsTimeToInteractive(browser: Browser, url: string, targets: readonly PageTarget[]): Promise<Array<PageTarget & { ms: number }>> {
+  const out: Array<PageTarget & { ms: number }> = [];
+  for (const target of targets) {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.addInitScript(LAB_READINESS_PROBE);
+      await page.goto(url + target.hash);
+      const ms = Number(await until(page, 'window.__dflLabReadyAt', `${target.hash} was not interactive`));
+      out.push({ ...target, ms });
+    } finally {
+      await context.close();
+    }
+  }
+  return out;
+}
+
+/** The number of exchanges on the wire: "Showing the latest 50 of N exchanges", else the rows shown. */
+const EXCHANGE_COUNT = `(() => {
+  const panel = document.getElementById('panel-wire');
+  if (!panel) return 0;
+  const m = /of ([\\d,]+) exchanges/.exec(panel.querySelector('.window')?.textContent || '');
+  return m ? Number(m[1].replace(/,/g, '')) : panel.querySelectorAll('ol > li').length;
+})()`;
+
+/** How many "Guess user codes" outcomes the attacker console lists. */
+const GUESS_OUTCOMES = `((document.querySelector('[role=tabpanel]#panel-attacker, #panel-attacker')?.textContent || '').match(/Guess user codes: /g) || []).length`;
+const GUESS_BUTTON_ENABLED = `(Array.from(document.querySelectorAll('button')).find((x) => (x.textContent || '').trim() === 'Guess user codes')?.disabled === false)`;
+
+async function measureClicks(page: Page, clicks: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < clicks; i++) samples.push(Number(await page.evaluate(MEASURE_SKIP_CLICK)));
+  return samples;
+}
+
+/**
+ * Step latency with `exchanges` already on the wire: the sandbox with long-lived codes and a 1 s interval
+ * (`#/sandbox?s.codeLifetimeS=3600&s.intervalS=1`, so the code outlives every poll), `acme login`, then
+ * "Skip to next poll" until the wire holds `exchanges`; then `clicks` measured clicks.
+ */
+export async function clickToRenderWithExchanges(browser: Browser, url: string, exchanges = 200, clicks = 30): Promise<{ samples: number[]; median: number; p95: number; onWire: number }> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(READINESS_PROBE);
+    await page.goto(url + '#/sandbox?s.codeLifetimeS=3600&s.intervalS=1');
+    await readyAt(page);
+    const command = page.getByRole('textbox', { name: 'Command' });
+    await command.fill('acme login');
+    await command.press('Enter');
+    await page.locator('#panel-wire ol > li').first().waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Skip to next poll' }).waitFor();
+    for (let guard = 0; Number(await page.evaluate(EXCHANGE_COUNT)) < exchanges; guard++) {
+      if (guard > exchanges * 2) throw new Error(`the wire did not reach ${exchanges} exchanges`);
+      await page.evaluate(MEASURE_SKIP_CLICK);
+    }
+    const onWire = Number(await page.evaluate(EXCHANGE_COUNT));
+    const samples = await measureClicks(page, clicks);
+    return { samples, median: median(samples), p95: percentile(samples, 95), onWire };
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * A long session: lab 13 (4-digit user codes, no attempt limit), the attacker console guessing user codes
+ * 1,000 at a time until the wire holds `exchanges`; then the JS heap after a forced garbage collection (CDP
+ * HeapProfiler.collectGarbage, Runtime.getHeapUsage) and the step latency of a new login's "Skip to next poll"
+ * (few clicks: the lab's alice approves about 30 s of simulated time after the login, and the polls stop).
+ */
+export async function longSession(browser: Browser, url: string, labId: string, exchanges = 10_000, clicks = 10): Promise<{ onWire: number; heapUsedBytes: number; heapTotalBytes: number; samples: number[]; median: number; max: number; fillMs: number; stepError?: string }> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(LAB_READINESS_PROBE);
+    await page.goto(`${url}#/lab/${labId}`);
+    await until(page, 'window.__dflLabReadyAt', `lab ${labId} was not interactive`);
+    const start = Date.now();
+    await page.getByRole('tab', { name: 'Attacker' }).click();
+    const attacker = page.getByRole('tabpanel', { name: 'Attacker' });
+    const guess = attacker.getByRole('button', { name: 'Guess user codes' });
+    const countNow = async () => {
+      await page.getByRole('tab', { name: 'Wire log' }).click();
+      return Number(await until(page, EXCHANGE_COUNT, 'no wire log'));
+    };
+    for (let guard = 0; (await countNow()) < exchanges; guard++) {
+      if (guard > exchanges / 500) throw new Error(`the wire did not reach ${exchanges} exchanges`);
+      await page.getByRole('tab', { name: 'Attacker' }).click();
+      await guess.waitFor(); // the console is mounted afresh with each tab switch (its outcomes with it)
+      await attacker.getByLabel('Attempts').fill('1000');
+      const runs = Number(await page.evaluate(GUESS_OUTCOMES));
+      await guess.click();
+      // Finished when its outcome is listed (the button is enabled again only after that).
+      await until(page, `${GUESS_OUTCOMES} > ${runs} && ${GUESS_BUTTON_ENABLED}`, 'the guessing run did not finish', 120_000);
+    }
+    // No guessing run is still going: the count holds still.
+    let onWire = await countNow();
+    for (let previous = -1; onWire !== previous; ) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      previous = onWire;
+      onWire = await countNow();
+    }
+    const fillMs = Date.now() - start;
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('HeapProfiler.enable');
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    const stepAfter = async (): Promise<number[]> => {
+    const command = page.getByRole('textbox', { name: 'Command' });
+    for (const line of ['acme logout', 'acme login']) {
+      await command.fill(line);
+      await command.press('Enter');
+    }
+    await page.getByRole('button', { name: 'Skip to next poll' }).waitFor({ timeout: 30_000 });
+    // The new login's device authorization is answered after the last exchange counted: the CLI is now polling.
+    await until(page, `(() => {
+      const hs = Array.from(document.querySelectorAll('#panel-wire ol > li h4')).map((h) => h.textContent || '');
+      const at = hs.findLastIndex((h) => /device_authorization\\s*→\\s*200/.test(h));
+      return at >= 0 && Number((/#(\\d+)/.exec(hs[at]) || [])[1]) > ${onWire} && !hs.some((h) => /→\\s*pending\\s*$/.test(h));
+    })()`, 'the new login did not start polling');
+    // One click not measured: the CLI's first poll answered, as the other rows measure after the login's first exchanges.
+    const before = Number(await page.evaluate(EXCHANGE_COUNT));
+    await page.getByRole('button', { name: 'Skip to next poll' }).click();
+    await until(page, `${EXCHANGE_COUNT} > ${before}`, 'the first poll did not come');
+    return measureClicks(page, clicks);
+    };
+    let samples: number[] = [];
+    let stepError: string | undefined;
+    try {
+      samples = await stepAfter();
+    } catch (error) {
+      stepError = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    }
+    return { onWire, heapUsedBytes: heap.usedSize, heapTotalBytes: heap.totalSize, samples, median: median(samples), max: samples.length ? Math.max(...samples) : NaN, fillMs, stepError };
+  } finally {
+    await context.close();
+  }
 }
