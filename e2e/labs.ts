@@ -133,6 +133,24 @@ export class LabPage extends SimulatorPage {
     return codes.at(-1)!;
   }
 
+  /** The attacker console's outcomes, latest last. */
+  get attackerOutcomes(): Locator {
+    return this.scope.getByRole('log', { name: 'Outcomes' }).getByRole('listitem');
+  }
+
+  /**
+   * The attacker reads the CLI's files as root (finding a refresh token beside the access token) and replays the
+   * stolen access token at the API, which still answers 200.
+   */
+  async attackerStealsAndReplays(): Promise<void> {
+    const attacker = this.scope.getByRole('tabpanel', { name: 'Attacker' });
+    await this.scope.getByRole('tab', { name: 'Attacker' }).click();
+    await attacker.getByRole('button', { name: 'Read files as root' }).click();
+    await expect(this.attackerOutcomes.last()).toContainText('refresh token');
+    await attacker.getByRole('button', { name: 'Replay stolen access token' }).click();
+    await expect(this.attackerOutcomes.last()).toContainText('✗ succeeded — GET /api/projects answered 200');
+  }
+
   /** A knob control in the lab's knob editor, by its label. */
   knob(label: string | RegExp): Locator {
     return this.knobs.getByLabel(label, { exact: typeof label === 'string' });

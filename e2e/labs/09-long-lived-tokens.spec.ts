@@ -40,11 +40,7 @@ test('lab 09: short-lived access tokens with refresh bound a theft', async ({ pa
   await test.step('log in; the attacker steals the new token, which works until it expires', async () => {
     await lab.typeCommand('acme login');
     await lab.skipPollsUntilTerminal('✓ Logged in');
-    await page.getByRole('tab', { name: 'Attacker' }).click();
-    await attacker.getByRole('button', { name: 'Read files as root' }).click();
-    await expect(outcomes.last()).toContainText('refresh token');
-    await attacker.getByRole('button', { name: 'Replay stolen access token' }).click();
-    await expect(outcomes.last()).toContainText('✗ succeeded — GET /api/projects answered 200');
+    await lab.attackerStealsAndReplays();
     await lab.expectNotDone(EXPIRES);
     await lab.skipTo('token expiry');
     await attacker.getByRole('button', { name: 'Replay stolen access token' }).click();

@@ -64,11 +64,7 @@ test('hard mode: every knob shown, hints only when asked, lab 09 solved with its
     await expect(knobs.getByRole('status')).toContainText('Access token lifetime: 900');
     await lab.typeCommand('acme login');
     await lab.skipPollsUntilTerminal('✓ Logged in');
-    await page.getByRole('tab', { name: 'Attacker' }).click();
-    await attacker.getByRole('button', { name: 'Read files as root' }).click();
-    await expect(outcomes.last()).toContainText('refresh token');
-    await attacker.getByRole('button', { name: 'Replay stolen access token' }).click();
-    await expect(outcomes.last()).toContainText('✗ succeeded — GET /api/projects answered 200');
+    await lab.attackerStealsAndReplays();
     await lab.skipTo('token expiry');
     await attacker.getByRole('button', { name: 'Replay stolen access token' }).click();
     await expect(outcomes.last()).toContainText('✓ blocked — GET /api/projects refused (401): invalid_token');
