@@ -147,11 +147,11 @@ const READY_AT = 'window.__dflReadyAt';
  * own, so the polling interval does not affect it.
  */
 async function readyAt(page: Page, timeoutMs = 30_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const at: unknown = await page.evaluate(READY_AT);
     if (typeof at === 'number') return at;
-    if (Date.now() > deadline) throw new Error(`the terminal was not interactive within ${timeoutMs / 1000} s (${page.url()})`);
+    if (performance.now() > deadline) throw new Error(`the terminal was not interactive within ${timeoutMs / 1000} s (${page.url()})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -256,11 +256,11 @@ const LAB_READINESS_PROBE = `(() => {
 
 /** Poll `expression` in the page (from Node: the built page's CSP forbids page.waitForFunction) until truthy. */
 async function until(page: Page, expression: string, what: string, timeoutMs = 30_000): Promise<unknown> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value: unknown = await page.evaluate(expression);
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s (${page.url()})`);
+    if (performance.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s (${page.url()})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -137,9 +137,9 @@ async function startCli(b: Partial<Behaviour>) {
   const state = () => statePath(actor.getSnapshot().value);
   const output = () => emitted.flatMap((e) => (e.type === 'cli.output' ? [e.text] : []));
   const until = async (what: string, probe: () => boolean, timeoutMs = 8_000) => {
-    const end = Date.now() + timeoutMs;
+    const end = performance.now() + timeoutMs;
     while (!probe()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; state ${state()}; output:\n${output().join('\n')}`);
+      if (performance.now() > end) throw new Error(`timed out waiting for ${what}; state ${state()}; output:\n${output().join('\n')}`);
       await new Promise((r) => setTimeout(r, 10));
     }
   };

@@ -126,11 +126,11 @@ function recordingFetch(log: Exchange[]): FetchFn {
 // Waiting on real time
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs: number, describeState: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${describeState()})`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${describeState()})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

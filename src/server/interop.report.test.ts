@@ -136,9 +136,9 @@ describe('well-behaved clients get no fail', () => {
     actor.start();
     const state = () => statePath(actor.getSnapshot().value);
     const until = async (what: string, ok: () => boolean, timeoutMs: number) => {
-      const deadline = Date.now() + timeoutMs;
+      const deadline = performance.now() + timeoutMs;
       while (!ok()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: state ${state()}; ${output.join(' | ')}`);
+        if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}: state ${state()}; ${output.join(' | ')}`);
         await sleep(20);
       }
     };

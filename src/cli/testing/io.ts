@@ -58,11 +58,11 @@ export function testTerminal(opts: TerminalOptions): TestTerminal {
       for (const h of handlers) h();
     },
     async waitFor(pattern, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
+      const deadline = performance.now() + timeoutMs;
       for (;;) {
         const m = pattern.exec(text());
         if (m) return m;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in output:\n${text()}`);
+        if (performance.now() > deadline) throw new Error(`timed out waiting for ${pattern} in output:\n${text()}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
