@@ -1,8 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { embedBuilds } from './src/embed/embedBuilds.ts';
 import { nearMissesOutOfBundle } from './src/labs/nearMissesPlugin.ts';
 import { labsPlugin } from './src/labs/vitePlugin.ts';
+import { CORE_CHUNK, ENGINE_CHUNK, HOME_CHUNK, SHARED_CHUNK, VIEWS_CHUNK, appChunkGroups } from './src/ui/buildChunks.ts';
 
 /**
  * The Content-Security-Policy of the built page: scripts and styles only from this origin (no inline code,
@@ -24,6 +26,9 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
+/** An absolute path in this project (what the bundler's module ids are). */
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 function contentSecurityPolicy(): Plugin {
   return {
     name: 'device-flow-lab:csp',
@@ -44,6 +49,29 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: false,
+    rolldownOptions: {
+      output: {
+        // A few chunks by loading moment instead of one per set of routes sharing a module (src/ui/buildChunks.ts).
+        codeSplitting: {
+          groups: appChunkGroups({
+            shell: here('src/main.ts'),
+            roots: {
+              lab: here('src/ui/labs/LabPage.svelte'), home: here('src/ui/labs/HomePage.svelte'),
+              // Every lab, as the instructor's page imports them (a lab page imports only its own, lazily).
+              labs: '\0virtual:labs',
+              engine: here('src/world/index.ts'),
+            },
+            chunks: [
+              [HOME_CHUNK, ['home']], [CORE_CHUNK, ['labs']], [SHARED_CHUNK, ['lab', 'engine'], 'every'],
+              [VIEWS_CHUNK, ['lab']], [ENGINE_CHUNK, ['engine']],
+            ],
+            engine: 'engine',
+            engineOnly: /\/node_modules\/(?:xstate|jose)\//,
+            apart: /^\0virtual:labs(?:$|\/lab\/)|\/labs\/\d{2}-[a-z0-9-]+\/scenario\.ts$/,
+          }),
+        },
+      },
+    },
   },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },

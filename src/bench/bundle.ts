@@ -24,6 +24,7 @@ import { basename, join, posix, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { ELEMENT_FILE_NAME, EMBED_PAGE_NAME } from '../embed/contract/constants.ts';
+import { ENGINE_CHUNK, HOME_CHUNK, VIEWS_CHUNK } from '../ui/buildChunks.ts';
 
 /** The budget for the app's initial JS + CSS, gzipped (the shell: 22.7 KiB measured on 2026-12-03; it was 120 KiB). */
 export const INITIAL_BUNDLE_BUDGET_BYTES = 26 * 1024;
@@ -136,6 +137,9 @@ type Manifest = Record<string, ManifestChunk>;
 
 /** The app's lazily loaded views (by chunk name) and the route that loads each (src/ui/App.svelte). */
 const VIEW_ROUTES: Readonly<Record<string, string>> = {
+  // The lab view and home are in the chunks vite.config.ts groups by loading moment (src/ui/buildChunks.ts).
+  [VIEWS_CHUNK]: '#/lab/<id>',
+  [HOME_CHUNK]: '#/',
   HomePage: '#/',
   SimulatorView: '#/simulator',
   LabPage: '#/lab/<id>',
@@ -300,23 +304,28 @@ export function measureRouteLoads(outDir: string): RouteLoad[] {
   };
   collect(key);
   const appFiles = staticClosure(manifest, [key]);
-  const views = [...new Set([...appKeys].flatMap((k) => manifest[k]?.dynamicImports ?? []))].filter((k) => manifest[k] && !appKeys.has(k));
+  const engineKey = engineManifestKey(manifest);
   // One lab's lesson and scenario are their own chunk, which the lab page loads as it opens: count the largest.
   const labChunks = Object.keys(manifest).filter((k) => LAB_CHUNK_NAME.test(manifest[k]!.name ?? ''));
+  // The shell starts loading a lab's chunk and the engine with the view (src/ui/preload.ts): neither is a view.
+  const notViews = new Set([...labChunks, ...(engineKey ? [engineKey] : [])]);
+  const views = [...new Set([...appKeys].flatMap((k) => manifest[k]?.dynamicImports ?? []))].filter((k) => manifest[k] && !appKeys.has(k) && !notViews.has(k));
   return views.map((view) => {
     const chunk = manifest[view]!;
     const name = chunk.name ?? basename(chunk.src ?? view).replace(/\.[^.]*$/, '');
+    const route = VIEW_ROUTES[name] ?? name;
+    const isLab = route === '#/lab/<id>';
     const base = [...appFiles, ...staticClosure(manifest, [view])];
-    const candidates = name === 'LabPage' && labChunks.length ? labChunks.map((k) => [...base, ...staticClosure(manifest, [k])]) : [base];
+    const candidates = isLab && labChunks.length ? labChunks.map((k) => [...base, ...staticClosure(manifest, [k])]) : [base];
     const measured = candidates.map((files) => measureFiles(outDir, `${APP_HTML} + ${chunk.src ?? chunk.file}`, files));
     const largest = measured.reduce((a, b) => (b.totalGzipBytes > a.totalGzipBytes ? b : a));
-    const loaded = keyClosure(manifest, [key, view, ...(name === 'LabPage' ? labChunks : [])]);
-    const runsEngine = manifest[ENGINE_SRC] !== undefined && [...loaded].some((k) => manifest[k]!.dynamicImports?.includes(ENGINE_SRC));
+    const loaded = keyClosure(manifest, [key, view, ...(isLab ? labChunks : [])]);
+    const runsEngine = engineKey !== undefined && (route === '#/lab/<id>' || route === '#/simulator' || [...loaded].some((k) => manifest[k]!.dynamicImports?.includes(engineKey)));
     const have = new Set(largest.files.map((f) => f.file));
-    const engineFiles = runsEngine ? [...staticClosure(manifest, [ENGINE_SRC])].filter((f) => !have.has(f)) : [];
+    const engineFiles = runsEngine ? [...staticClosure(manifest, [engineKey])].filter((f) => !have.has(f)) : [];
     const engineGzipBytes = engineFiles.length ? measureFiles(outDir, ENGINE_SRC, engineFiles).totalGzipBytes : 0;
     return {
-      ...largest, route: VIEW_ROUTES[name] ?? name, view: chunk.src ?? `${name} (${chunk.file})`,
+      ...largest, route, view: chunk.src ?? `${name} (${chunk.file})`,
       engineGzipBytes, interactiveGzipBytes: largest.totalGzipBytes + engineGzipBytes,
     };
   });
@@ -329,9 +338,17 @@ export function measureRouteLoads(outDir: string): RouteLoad[] {
  */
 export const ENGINE_SRC = 'src/world/index.ts';
 
+/** The engine's manifest key: its entry module's own chunk, or the chunk vite.config.ts groups it in. */
+function engineManifestKey(manifest: Manifest): string | undefined {
+  if (manifest[ENGINE_SRC]) return ENGINE_SRC;
+  return Object.keys(manifest).find((k) => manifest[k]!.name === ENGINE_CHUNK && manifest[k]!.file.endsWith('.js'));
+}
+
 /** The engine's own chunk in a build made by `buildApp` (undefined when the build has none of its own). */
 export function engineFile(outDir: string): string | undefined {
-  return readManifest(outDir)[ENGINE_SRC]?.file;
+  const manifest = readManifest(outDir);
+  const key = engineManifestKey(manifest);
+  return key ? manifest[key]!.file : undefined;
 }
 
 /** `keys` and every manifest key they import statically. */

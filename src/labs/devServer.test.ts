@@ -41,10 +41,16 @@ test('the dev server serves virtual:labs and each lab scenario it imports', asyn
     expect(lab.status, path).toBe(200);
     for (const scenario of importsOf(labCode)) expect((await fetch(`${base}${scenario}`)).status, scenario).toBe(200);
   }
-  // The lists' module: titles only, and a loader per lab.
+  // The lists' module: titles only, and the loaders' module (a loader per lab, which the app shell imports alone).
   const summaries = await fetch(`${base}/@id/__x00__virtual:labs/summaries`);
   const summariesCode = await summaries.text();
   expect(summaries.status, summariesCode.slice(0, 300)).toBe(200);
-  expect(importsOf(summariesCode).length).toBe(labModules.length);
   expect(summariesCode).not.toContain('"lesson"');
+  const [loadersPath, ...others] = importsOf(summariesCode);
+  expect(others, 'the summaries import only the loaders').toEqual([]);
+  const loaders = await fetch(`${base}${loadersPath}`);
+  const loadersCode = await loaders.text();
+  expect(loaders.status, loadersCode.slice(0, 300)).toBe(200);
+  expect(importsOf(loadersCode).sort()).toEqual([...labModules].sort());
+  expect(loadersCode).not.toContain('"lesson"');
 }, 60_000);

@@ -6,3 +6,6 @@ declare module 'virtual:labs/summaries' {
   export const labSummaries: Array<import('./types.ts').LabSummary>;
   export const labLoaders: Record<string, () => Promise<{ default: import('./types.ts').Lab }>>;
 }
+declare module 'virtual:labs/loaders' {
+  export const labLoaders: Record<string, () => Promise<{ default: import('./types.ts').Lab }>>;
+}

@@ -29,6 +29,8 @@ export interface LabsPluginOptions {
 /** How the virtual modules import each lab's scenario (see resolveId). */
 const SCENARIO_PREFIX = 'virtual:labs/scenario/';
 export const SUMMARIES_MODULE_ID = 'virtual:labs/summaries';
+/** Only the loaders (a line a lab): small enough for the app shell, so a lab's chunk can start loading at once. */
+export const LOADERS_MODULE_ID = 'virtual:labs/loaders';
 const LAB_PREFIX = 'virtual:labs/lab/';
 const LAB_ID = /^\d{2}-[a-z0-9-]+$/;
 
@@ -60,7 +62,7 @@ export function labsPlugin(options: LabsPluginOptions = {}): Plugin {
       if (problems.length) throw new LabValidationError(problems);
     },
     resolveId(id) {
-      if (id === LABS_MODULE_ID || id === SUMMARIES_MODULE_ID) return `\0${id}`;
+      if (id === LABS_MODULE_ID || id === SUMMARIES_MODULE_ID || id === LOADERS_MODULE_ID) return `\0${id}`;
       if (id.startsWith(LAB_PREFIX) && LAB_ID.test(id.slice(LAB_PREFIX.length))) return `\0${id}`;
       // Each lab's scenario, imported by the virtual module under a stable id and resolved here to its file:
       // an absolute path from resolveId works alike in the dev server, the build and the tests.
@@ -87,9 +89,12 @@ export function labsPlugin(options: LabsPluginOptions = {}): Plugin {
           const meta = Object.fromEntries(SUMMARY_META_FIELDS.map((f) => [f, lab.content.meta[f]]));
           return `  ${JSON.stringify({ id: lab.content.id, order: lab.content.order, meta })},`;
         });
-        const loaders = labs.map((lab) => `  ${JSON.stringify(lab.content.id)}: () => import(${ref(lab.content.id)}),`);
         return `/** Each lab's id, order and frontmatter, in folder order. */\nexport const labSummaries = [\n${summaries.join('\n')}\n];\n`
-          + `/** Each lab, complete, loaded on demand. */\nexport const labLoaders = {\n${loaders.join('\n')}\n};\n`;
+          + `export { labLoaders } from ${JSON.stringify(LOADERS_MODULE_ID)};\n`;
+      }
+      if (id === `\0${LOADERS_MODULE_ID}`) {
+        const loaders = labs.map((lab) => `  ${JSON.stringify(lab.content.id)}: () => import(${ref(lab.content.id)}),`);
+        return `/** Each lab, complete, loaded on demand. */\nexport const labLoaders = {\n${loaders.join('\n')}\n};\n`;
       }
       const labId = id.slice(`\0${LAB_PREFIX}`.length);
       const lab = labs.find((l) => l.content.id === labId);

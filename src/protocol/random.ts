@@ -27,16 +27,29 @@ export function randomSecret(bytes: number = SECRET_BYTES): string {
 }
 
 /**
+ * CSPRNG words drawn a batch at a time and each used once: one `getRandomValues` call per index showed in a
+ * brute-force run's profile (a shuffle of 10,000 codes is 10,000 draws). Batching changes nothing about the
+ * words themselves: each is still fresh output of the platform CSPRNG, read once.
+ */
+const WORDS = new Uint32Array(256);
+let nextWord = WORDS.length;
+function randomWord(): number {
+  if (nextWord === WORDS.length) {
+    crypto.getRandomValues(WORDS);
+    nextWord = 0;
+  }
+  return WORDS[nextWord++]!;
+}
+
+/**
  * A uniformly random integer in [0, n) with rejection sampling, so no residue is favoured
  * (n ≤ 2^32).
  */
 export function randomIndex(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new RangeError(`randomIndex: n must be an integer in [1, 2^32], got ${n}`);
   const limit = 2 ** 32 - (2 ** 32 % n);
-  const buf = new Uint32Array(1);
   for (;;) {
-    crypto.getRandomValues(buf);
-    const v = buf[0]!;
+    const v = randomWord();
     if (v < limit) return v % n;
   }
 }

@@ -12,6 +12,7 @@ import type { Explanation } from '../world/explain.ts';
 import type { World, WorldConfig } from '../world/index.ts';
 import { learnerOf, NO_MOMENT, type Learner, type Moment } from '../world/learner.ts';
 import type { WireExchange } from '../world/wire.ts';
+import { loadEngine } from './preload.ts';
 
 export type Speed = 1 | 10 | 60;
 export const SPEEDS: readonly Speed[] = [1, 10, 60];
@@ -45,16 +46,6 @@ function snapshotOf(world: World | undefined, tab?: Learner['tab']): WorldSnapsh
     world, now: world?.clock.now() ?? 0, lines: world?.host.scrollback.length ?? 0, exchanges: world?.wire.log.length ?? 0,
     auditEvents: world?.provider.audit().length ?? 0, cli: world?.cli, signedInAs: tab?.signedInAs,
   };
-}
-
-/**
- * The engine (the world and everything it runs: the flow's machine, the servers, jose, XState) is its own chunk,
- * loaded as the first world is built: a page's first paint (a lab's lesson, the panels' empty states) does not
- * need it, and the views already show a world that is not built yet. Call early to start the download.
- */
-let engine: Promise<typeof import('../world/index.ts')> | undefined;
-export function loadEngine(): Promise<typeof import('../world/index.ts')> {
-  return (engine ??= import('../world/index.ts'));
 }
 
 /** How often the play loop moves the clock, in real milliseconds. */
