@@ -13,7 +13,11 @@ let engine: Promise<typeof import('../world/index.ts')> | undefined;
  * a page's first paint (a lab's lesson, the panels' empty states) does not need it.
  */
 export function loadEngine(): Promise<typeof import('../world/index.ts')> {
-  return (engine ??= import('../world/index.ts'));
+  return (engine ??= import('../world/index.ts').then((mod) => {
+    // The signing keys start on the crypto thread as the engine arrives, while the view renders.
+    mod.warmEngine();
+    return mod;
+  }));
 }
 
 /** Start loading what `route` needs beyond its view (the caller loads the view). */

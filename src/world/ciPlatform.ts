@@ -29,6 +29,12 @@ export interface CiPlatform {
 /** One signing key per JavaScript realm (key generation is the slow part; every world may share it). */
 let keyPair: Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> | undefined;
 
+/** Start making the platform's key now, if this realm has none yet (see `warmSigningKey`). */
+export function warmCiKey(): void {
+  keyPair ??= generateKeyPair('ES256');
+  keyPair.catch(() => (keyPair = undefined));
+}
+
 export async function createCiPlatform(clock: WorldClock, opts: { audience: string; org?: string }): Promise<CiPlatform> {
   keyPair ??= generateKeyPair('ES256');
   const { privateKey, publicKey } = await keyPair;

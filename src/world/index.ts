@@ -17,7 +17,8 @@ import { ADDRESSES, SIM_API_BASE } from './addresses.ts';
 import { SimBrowser } from './browser.ts';
 import { Attacker, type AttackOutcome, type LureApp } from './attacker.ts';
 import { Host, type HostOptions } from './host.ts';
-import { createCiPlatform, type CiPlatform } from './ciPlatform.ts';
+import { createCiPlatform, warmCiKey, type CiPlatform } from './ciPlatform.ts';
+import { warmSigningKey } from '../sim/authServer/index.ts';
 import { computeLedger, placesOf, type LedgerEntry, type Place } from './ledger.ts';
 import { cliUserAgent, DEFAULT_NAMES, resolveNames, type Names } from './names.ts';
 import { ScriptedUser, type ScriptedBehaviour } from './scriptedUser.ts';
@@ -109,7 +110,18 @@ function lureAppOf(clients: ReadonlyArray<{ clientId: string; name: string }>, c
   return client ? { lureApp: { clientId: client.clientId, name: client.name } } : {};
 }
 
+/**
+ * Start making the realm's signing keys (the identity provider's and the CI platform's) without waiting: both
+ * generations run on the crypto thread at once, and a page that calls this as the engine arrives has them made
+ * while it renders. Every world after uses the same keys.
+ */
+export function warmEngine(): void {
+  warmSigningKey();
+  warmCiKey();
+}
+
 export async function createWorld(config: WorldConfig = {}): Promise<World> {
+  warmEngine();
   const names = resolveNames(config.names);
   // The CLI is registered under its own name, so client_id, keychain service and User-Agent all agree with it.
   const clientId = cliClientId(names.cli);

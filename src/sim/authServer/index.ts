@@ -159,6 +159,14 @@ async function signingKeyFor(alg: ServerKeys['alg']): Promise<ServerKeys> {
 }
 const processKeys = new Map<ServerKeys['alg'], Promise<ServerKeys>>();
 
+/**
+ * Start making the default signing key now, if this realm has none yet, without waiting for it: a page calls it
+ * as the engine arrives, so the key is made on the crypto thread while the page renders, not after.
+ */
+export function warmSigningKey(): void {
+  void signingKeyFor(ACCESS_TOKEN_ALG).catch(() => undefined);
+}
+
 /** A signing key pair for access tokens, with its RFC 7638 thumbprint as `kid`. */
 async function makeSigningKey(alg: ServerKeys['alg']): Promise<ServerKeys> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
