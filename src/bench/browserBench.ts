@@ -16,6 +16,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
+import { LAB_MARKS } from '../ui/labs/labMarks.ts';
 import { CHROMIUM_ARGS, findChromium } from './chromium.ts';
 
 /** Loopback ports the bench may use (the static server, Lighthouse's Chromium). */
@@ -287,9 +288,22 @@ export async function galleryEntries(browser: Browser, url: string): Promise<Pag
   }
 }
 
+/**
+ * Where a lab's time to interactive went, from the lab view's User Timing marks (src/ui/labs/labMarks.ts), in
+ * milliseconds: loading its code and rendering the view once (navigation start → the view begins its world),
+ * building the world with its prelude, replaying the link's solution steps, and rendering what they left.
+ */
+export interface LabLoadParts {
+  load: number;
+  build: number;
+  replay: number;
+  render: number;
+}
+
 /** One cold load (fresh context) per target: navigation start → lab interactive, in the page's own clock. */
-export async function labsTimeToInteractive(browser: Browser, url: string, targets: readonly PageTarget[]): Promise<Array<PageTarget & { ms: number }>> {
-  const out: Array<PageTarget & { ms: number }> = [];
+export async function labsTimeToInteractive(browser: Browser, url: string, targets: readonly PageTarget[]): Promise<Array<PageTarget & { ms: number; parts?: LabLoadParts }>> {
+  const out: Array<PageTarget & { ms: number; parts?: LabLoadParts }> = [];
+  const marks = `Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]))`;
   for (const target of targets) {
     const context = await browser.newContext();
     try {
@@ -297,7 +311,11 @@ export async function labsTimeToInteractive(browser: Browser, url: string, targe
       await page.addInitScript(LAB_READINESS_PROBE);
       await page.goto(url + target.hash);
       const ms = Number(await until(page, 'window.__dflLabReadyAt', `${target.hash} was not interactive`));
-      out.push({ ...target, ms });
+      const at = (await page.evaluate(marks)) as Record<string, number>;
+      const [begin, built, replayed] = [at[LAB_MARKS.begin], at[LAB_MARKS.built], at[LAB_MARKS.replayed]];
+      const parts = begin !== undefined && built !== undefined && replayed !== undefined
+        ? { load: begin, build: built - begin, replay: replayed - built, render: ms - replayed } : undefined;
+      out.push({ ...target, ms, ...(parts ? { parts } : {}) });
     } finally {
       await context.close();
     }

@@ -6,13 +6,13 @@
  * shared by a different set of them lands in a chunk of its own: a lab page fetched about thirty files, some a
  * few hundred bytes, and over HTTP/1.1's six connections the requests queued for longer than the page took to
  * run. Here the split follows the app's few loading moments instead. Each module outside the shell is reached
- * (by static imports) from some of the named roots: the route views and the engine. The chunks are an ordered
- * list, each claiming the modules reached from any of its roots that an earlier chunk did not claim: what the
- * home page needs, then what the labs need (the headless core they share, all of them imported by the instructor's page), then what
- * the lab view and the engine both need, then the rest of the lab view's (which the simulator shares), then the
- * rest of the engine's: so the engine never imports the lab view, nor the lab view the engine. A route loads the chunks of what it reaches, a few
- * kilobytes more than it needs at most, in a handful of files. Modules no root claims (each lab's content, the
- * lazily loaded panels, a view's own code) keep the bundler's own split.
+ * (by static imports) from some of the named roots: the route views, the labs and the engine. The chunks are an
+ * ordered list, each claiming the modules reached from its roots that an earlier chunk did not claim: what the
+ * home page needs; what the labs need (the headless core they share; the instructor's page imports them all);
+ * what the lab view and the engine both need; the rest of the lab view's (which the simulator shares); the rest
+ * of the engine's. So the engine never imports the lab view's chunk, nor the lab view the engine's, and a route
+ * loads a handful of files, a few kilobytes more than it needs at most. Modules no root claims (each lab's
+ * content, the lazily loaded panels, a view's own code) keep the bundler's own split.
  */
 
 /** The chunk names vite.config.ts gives (the bench's bundle analysis finds the lab view, home and the engine by them). */
