@@ -187,6 +187,16 @@ test('step mode holds each request until Next; Ctrl+C cancels the login', async 
     await expectAccessible(page, 'a held request');
   });
 
+  await test.step('the wire log shows the held request unanswered, then its answer in the same row', async () => {
+    await page.getByRole('tab', { name: 'Wire log' }).click();
+    const first = page.getByRole('article', { name: /^#1 / });
+    await expect(first.getByRole('heading', { level: 4 })).toContainText('→ pending');
+    await expect(first.getByRole('region', { name: 'Response 1' })).toContainText('Waiting for the response…');
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await expect(first.getByRole('heading', { level: 4 })).toContainText('→ 200');
+    await expect(first.getByRole('region', { name: 'Response 1' })).toContainText('HTTP/1.1 200');
+  });
+
   await test.step('Next lets each request through until the code is shown', async () => {
     const next = page.getByRole('button', { name: 'Next', exact: true });
     await expect(async () => {
