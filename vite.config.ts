@@ -5,6 +5,7 @@ import { embedBuilds } from './src/embed/embedBuilds.ts';
 import { nearMissesOutOfBundle } from './src/labs/nearMissesPlugin.ts';
 import { labsPlugin } from './src/labs/vitePlugin.ts';
 import { CORE_CHUNK, ENGINE_CHUNK, HOME_CHUNK, SHARED_CHUNK, VIEWS_CHUNK, appChunkGroups } from './src/ui/buildChunks.ts';
+import { routePreloads } from './src/ui/routePreload.ts';
 
 /**
  * The Content-Security-Policy of the built page: scripts and styles only from this origin (no inline code,
@@ -44,6 +45,20 @@ export default defineConfig({
   base: './',
   plugins: [
     svelte(), labsPlugin(), nearMissesOutOfBundle(), contentSecurityPolicy(),
+    // What the route in the address will import starts loading beside the entry (src/ui/routePreload.ts), as
+    // src/ui/App.svelte's view loaders and src/ui/preload.ts's preloadFor would fetch it.
+    routePreloads({
+      views: {
+        '': here('src/ui/labs/HomePage.svelte'), '/simulator': here('src/ui/SimulatorView.svelte'),
+        '/sandbox': here('src/ui/SimulatorView.svelte'), '/instructor': here('src/ui/labs/Instructor.svelte'),
+        '/embed': here('src/ui/docs/EmbedDocs.svelte'),
+      },
+      labView: here('src/ui/labs/LabPage.svelte'),
+      fallback: '/simulator',
+      engine: here('src/world/index.ts'),
+      withEngine: ['/simulator', '/sandbox'],
+      labOf: (id) => /^\0virtual:labs\/lab\/(.+)$/.exec(id)?.[1],
+    }),
     embedBuilds({ plugins: () => [svelte(), labsPlugin(), nearMissesOutOfBundle()], csp: CONTENT_SECURITY_POLICY }),
   ],
   build: {
