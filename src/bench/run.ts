@@ -24,7 +24,8 @@
  *                    throttling) and desktop preset; see src/bench/lighthouse.ts
  *
  * Targets (issue 6): app initial JS+CSS under 120 KB gzipped, Lighthouse performance ≥ 95 and accessibility
- * 100, step latency p95 under 50 ms. Each row with a target says whether it is met.
+ * 100, step latency p95 under 50 ms; (issue 13) mobile Lighthouse performance 100, the element and embed.html's
+ * first load at most 100 KB gzipped, and the rows above. Each row with a target says whether it is met.
  *
  * Environment: BENCH_LIGHTHOUSE_RUNS (runs per page and form factor, median reported; default 3 mobile, 1
  * desktop), BENCH_SKIP_LIGHTHOUSE=1, BENCH_ENGINE_ONLY=1 (the flows, scale and token endpoint rows only).
@@ -217,7 +218,10 @@ function bundleFigures(m: BuildMeasurement): Figure[] {
       });
     }
   }
-  if (m.embedPage) figures.push(...bundleRows('embed page initial', m.embedPage, { bytes: EMBED_PAGE_BUDGET_BYTES, note: `${EMBED_HTML}; budget test` }));
+  if (m.embedPage) {
+    figures.push(...bundleRows('embed page initial', m.embedPage, { bytes: EMBED_PAGE_BUDGET_BYTES, note: `${EMBED_HTML}; budget test (growth guard)` }));
+    figures.push(embedTarget(`embed page initial JS+CSS (gzip), issue 13`, m.embedPage.totalGzipBytes, `${EMBED_HTML}'s first load, every lab and the engine in one classic script`));
+  }
   else figures.push({ name: 'embed page initial (gzip)', value: null, unit: '', detail: `not built: the build has no ${EMBED_HTML} entry` });
   if (m.element) {
     figures.push({
@@ -226,10 +230,17 @@ function bundleFigures(m: BuildMeasurement): Figure[] {
       unit: 'KiB',
       target: `≤ ${kib(ELEMENT_BUDGET_BYTES)} KiB`,
       met: m.element.gzipBytes <= ELEMENT_BUDGET_BYTES,
-      detail: `${kib(m.element.bytes)} KiB before gzip; ${m.element.problems.length ? `NOT self-contained: ${m.element.problems.join('; ')}` : 'self-contained (no imports of other files)'}; budget test`,
+      detail: `${kib(m.element.bytes)} KiB before gzip; ${m.element.problems.length ? `NOT self-contained: ${m.element.problems.join('; ')}` : 'self-contained (no imports of other files)'}; budget test (growth guard)`,
     });
+    figures.push(embedTarget(`element ${ELEMENT_FILE} (gzip), issue 13`, m.element.gzipBytes, 'one self-contained file: every lab and the engine'));
   } else figures.push({ name: `element ${ELEMENT_FILE} (gzip)`, value: null, unit: '', detail: `not built: no ${ELEMENT_FILE} at the output root` });
   return figures;
+}
+
+/** Issue 13's target for the custom element and embed.html's first load: 100 KB gzipped (the budget test guards growth). */
+const EMBED_TARGET_BYTES = 100_000;
+function embedTarget(name: string, gzipBytes: number, what: string): Figure {
+  return { name, value: kib(gzipBytes), unit: 'KiB', target: `≤ ${kib(EMBED_TARGET_BYTES)} KiB`, met: gzipBytes <= EMBED_TARGET_BYTES, detail: `100 KB; ${what}` };
 }
 
 async function browserFigures(url: string): Promise<Figure[]> {
@@ -376,7 +387,9 @@ async function lighthouseFigures(url: string, avoidPorts: number[], figures: Fig
         const spread = (k: 'performance' | 'accessibility') => (runs > 1 ? `, runs ${r.runs.map((x) => x[k]).join('/')}` : '');
         const last = r.runs[r.runs.length - 1]!;
         const m = last.metrics;
-        figures.push({ name: `${name} performance`, value: r.performance, unit: 'score', target: '≥ 95', met: r.performance >= 95,
+        // Issue 13 asks 100 on mobile; the desktop preset keeps issue 6's ≥ 95.
+        const goal = formFactor === 'mobile' ? 100 : 95;
+        figures.push({ name: `${name} performance`, value: r.performance, unit: 'score', target: goal === 100 ? '100' : `≥ ${goal}`, met: r.performance >= goal,
           detail: `${hash}, median of ${runs}${spread('performance')}; FCP ${m['first-contentful-paint']}, LCP ${m['largest-contentful-paint']}, TBT ${m['total-blocking-time']}, CLS ${m['cumulative-layout-shift']}, SI ${m['speed-index']}; benchmark index ${r.runs.map((x) => x.benchmarkIndex).join('/')}` });
         const failures = [...new Set(r.runs.flatMap((x) => x.accessibilityFailures))];
         figures.push({ name: `${name} accessibility`, value: r.accessibility, unit: 'score', target: '100', met: r.accessibility === 100,
