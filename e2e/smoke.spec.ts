@@ -1,4 +1,6 @@
+import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
+import { ROUTE_HREFS } from '../src/ui/router.ts';
 
 test('the built app loads and shows its title', async ({ page }) => {
   await page.goto('/');
@@ -6,16 +8,38 @@ test('the built app loads and shows its title', async ({ page }) => {
   await expect(page).toHaveTitle('Device Flow Lab');
 });
 
-test('a lab link starts fetching the lab, its view and the engine beside the entry, and each file is fetched once', async ({ page }) => {
+/** Open `hash` and wait until the route is up and the network quiet: the JS and CSS files the page fetched. */
+async function filesLoaded(page: Page, hash: string): Promise<string[]> {
   const fetched: string[] = [];
   page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
-  await page.goto('/#/lab/01-anatomy');
-  await expect(page.getByRole('textbox', { name: 'Command' })).toBeEnabled();
-  // The hints the build's route script added (src/ui/routePreload.ts), before the app imported anything.
-  const hinted = await page.evaluate(() => [...document.querySelectorAll<HTMLLinkElement>('link[rel=modulepreload], link[rel=preload]')].map((l) => new URL(l.href).pathname));
-  for (const chunk of [/\/01-anatomy-[\w-]+\.js$/, /\/views-[\w-]+\.js$/, /\/engine-[\w-]+\.js$/]) expect(hinted.some((p) => chunk.test(p)), String(chunk)).toBe(true);
-  expect(hinted.some((p) => /\/02-polling-etiquette-/.test(p)), 'another lab is not hinted').toBe(false);
-  const scripts = fetched.filter((p) => /\.(js|css)$/.test(p));
-  expect(scripts.filter((p, i) => scripts.indexOf(p) !== i), 'files fetched twice').toEqual([]);
-  for (const p of hinted) expect(scripts, `${p} is hinted and loaded`).toContain(p);
-});
+  await page.goto(`/${hash}`);
+  await expect(page.locator('main h2, main h1').first()).toBeVisible();
+  if (hash.startsWith('#/lab/') || hash === ROUTE_HREFS.simulator || hash === ROUTE_HREFS.sandbox) {
+    await expect(page.getByRole('textbox', { name: 'Command' })).toBeEnabled(); // the engine has loaded
+  }
+  await page.waitForLoadState('networkidle');
+  return fetched.filter((p) => /\.(js|css)$/.test(p) && !/\/route-preload-[\w-]+\.js$/.test(p));
+}
+
+// Every route the router names, and a lab: the build's route script (src/ui/routePreload.ts) hints what the
+// route will import, before the app has run. A hint the route would not load by itself (a route added without
+// its own hints gets the fallback's) fails here, as does a file fetched twice (a hint in the wrong CORS mode).
+for (const hash of [...Object.values(ROUTE_HREFS), '#/lab/01-anatomy']) {
+  test(`${hash}: the files hinted before the app runs are the ones the route loads by itself, each fetched once`, async ({ page, browser, baseURL }) => {
+    const bare = await browser.newContext({ baseURL });
+    const own = await bare.newPage();
+    await own.route('**/assets/route-preload-*.js', (r) => r.fulfill({ contentType: 'text/javascript', body: '// no hints' }));
+    const unhinted = await filesLoaded(own, hash);
+    await bare.close();
+
+    const fetched = await filesLoaded(page, hash);
+    const hinted = await page.evaluate(() => [...document.querySelectorAll<HTMLLinkElement>('link[rel=modulepreload], link[rel=preload]')].map((l) => new URL(l.href).pathname));
+    expect(hinted.length, 'the route has hints').toBeGreaterThan(0);
+    expect(hinted.filter((p) => !unhinted.includes(p)), 'hinted files the route does not load by itself').toEqual([]);
+    expect(fetched.filter((p, i) => fetched.indexOf(p) !== i), 'files fetched twice').toEqual([]);
+    expect(new Set(fetched)).toEqual(new Set(unhinted));
+    if (hash.startsWith('#/lab/')) {
+      for (const chunk of [/\/01-anatomy-[\w-]+\.js$/, /\/views-[\w-]+\.js$/, /\/engine-[\w-]+\.js$/]) expect(hinted.some((p) => chunk.test(p)), String(chunk)).toBe(true);
+    }
+  });
+}

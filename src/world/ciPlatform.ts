@@ -30,14 +30,16 @@ export interface CiPlatform {
 let keyPair: Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> | undefined;
 
 /** Start making the platform's key now, if this realm has none yet (see `warmSigningKey`). */
-export function warmCiKey(): void {
-  keyPair ??= generateKeyPair('ES256');
-  keyPair.catch(() => (keyPair = undefined));
+export function warmCiKey(): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> {
+  if (!keyPair) {
+    keyPair = generateKeyPair('ES256');
+    keyPair.catch(() => (keyPair = undefined)); // a failed generation is tried again by the next world
+  }
+  return keyPair;
 }
 
 export async function createCiPlatform(clock: WorldClock, opts: { audience: string; org?: string }): Promise<CiPlatform> {
-  keyPair ??= generateKeyPair('ES256');
-  const { privateKey, publicKey } = await keyPair;
+  const { privateKey, publicKey } = await warmCiKey();
   const subject = `repo:${(opts.org ?? 'acme').toLowerCase().replace(/[^a-z0-9-]+/g, '-')}/deploy:environment:production`;
   let minted = 0;
   return {

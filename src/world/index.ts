@@ -117,7 +117,7 @@ function lureAppOf(clients: ReadonlyArray<{ clientId: string; name: string }>, c
  */
 export function warmEngine(): void {
   warmSigningKey();
-  warmCiKey();
+  void warmCiKey();
 }
 
 export async function createWorld(config: WorldConfig = {}): Promise<World> {
