@@ -4,7 +4,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { embedBuilds } from './src/embed/embedBuilds.ts';
 import { nearMissesOutOfBundle } from './src/labs/nearMissesPlugin.ts';
 import { labsPlugin } from './src/labs/vitePlugin.ts';
-import { CORE_CHUNK, ENGINE_CHUNK, HOME_CHUNK, SHARED_CHUNK, VIEWS_CHUNK, appChunkGroups } from './src/ui/buildChunks.ts';
+import { CORE_CHUNK, ENGINE_CHUNK, ENGINE_ONLY, HOME_CHUNK, LAB_APART, SHARED_CHUNK, VIEWS_CHUNK, appChunkGroups } from './src/ui/buildChunks.ts';
 import { routePreloads } from './src/ui/routePreload.ts';
 
 /**
@@ -39,7 +39,7 @@ function contentSecurityPolicy(): Plugin {
 }
 
 // base './' so dist/ works under any base path, from any static host. The app, then (from embedBuilds, into the
-// same folder) the custom element's single file and the iframe page with its single classic script. The labs'
+// same folder) the custom element and the iframe page with their folders of lazily loaded files. The labs'
 // near misses are test data, left out of what a learner downloads.
 export default defineConfig({
   base: './',
@@ -59,7 +59,7 @@ export default defineConfig({
       withEngine: ['/simulator', '/sandbox'],
       labOf: (id) => /^\0virtual:labs\/lab\/(.+)$/.exec(id)?.[1],
     }),
-    embedBuilds({ plugins: () => [svelte(), labsPlugin(), nearMissesOutOfBundle()], csp: CONTENT_SECURITY_POLICY }),
+    embedBuilds({ plugins: () => [svelte(), labsPlugin(), nearMissesOutOfBundle()], csp: CONTENT_SECURITY_POLICY, engine: here('src/world/index.ts') }),
   ],
   build: {
     target: 'es2022',
@@ -81,8 +81,8 @@ export default defineConfig({
               [VIEWS_CHUNK, ['lab']], [ENGINE_CHUNK, ['engine']],
             ],
             engine: 'engine',
-            engineOnly: /\/node_modules\/(?:xstate|jose)\//,
-            apart: /^\0virtual:labs(?:$|\/lab\/)|\/labs\/\d{2}-[a-z0-9-]+\/scenario\.ts$/,
+            engineOnly: ENGINE_ONLY,
+            apart: LAB_APART,
           }),
         },
       },

@@ -172,6 +172,9 @@ test('iframe: cross-origin events by postMessage; commands only from a listed or
     { via: 'message', origin: app, data: { source: 'device-flow-lab', version: 1, type: 'ready', lab: '01-anatomy', mode: 'full', theme: 'auto' } },
   ]);
   await lab.startLogin();
+  // A panel is a file of its own, loaded (with the engine's) by the classic scripts' loader as it opens.
+  await frame.getByRole('tab', { name: 'State chart' }).click();
+  await expect(frame.getByRole('tabpanel', { name: 'State chart' }).locator('[aria-current="true"]').first()).toBeVisible();
 
   // A malformed command and a wrong version are ignored; the exact reset command starts the lab over.
   await page.evaluate(() => {
@@ -222,6 +225,13 @@ test('iframe: sandboxed without same-origin, from a deep base path, keeps workin
   } finally {
     await context.setOffline(false);
   }
+  // Back online, another lab: its file loads now, in the opaque origin, as a classic script.
+  await page.evaluate(() => {
+    const iframe = document.querySelector('iframe')!;
+    iframe.src = iframe.src.replace('lab=01-anatomy', 'lab=06-credentials-file');
+  });
+  await expect(frame.getByRole('heading', { level: 2, name: /^Lab 6: / })).toBeVisible();
+  await expect.poll(async () => (await ofType(page, 'ready')).at(-1)?.lab).toBe('06-credentials-file');
 });
 
 test('the app itself runs from a deep base path on another host', async ({ page }) => {

@@ -1,12 +1,12 @@
 /**
  * The measuring functions of src/bench/bundle.ts on small hand-made build folders (no Vite build): what counts as
- * initial, route loads, the embed page with or without a manifest entry, the element file, and "not built".
+ * initial, route loads, the embed page with or without a manifest entry, an embed and its folder, and "not built".
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineFile, gzipBytes, measureBuild, measureElement, measureHtmlEntry, measureRouteLoads } from './bundle.ts';
+import { engineFile, gzipBytes, measureBuild, measureEmbed, measureHtmlEntry, measureRouteLoads } from './bundle.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -95,10 +95,52 @@ describe('bundle measurement', () => {
     expect(measureHtmlEntry(dir, 'embed.html')?.files.map((f) => f.file).sort()).toEqual(['assets/embed.js', 'assets/router.js']);
   });
 
-  it('checks that the element file is self-contained', () => {
-    const good = buildDir({ ...APP_FILES, 'device-flow-lab.js': 'const css = "a{}"; customElements.define("device-flow-lab", class extends HTMLElement {});' }, APP_MANIFEST);
-    expect(measureElement(good)?.problems).toEqual([]);
-    const bad = buildDir({ ...APP_FILES, 'device-flow-lab.js': 'import{a as b}from"./assets/shell.js";const c=import("./assets/x.js");' }, APP_MANIFEST);
-    expect(measureElement(bad)?.problems.join('\n')).toMatch(/imports other files/);
+  describe('an embed (entry, folder, its own manifest)', () => {
+    const EMBED_FILES = {
+      'device-flow-lab.js': 'import"./device-flow-lab/shared.js";'.repeat(20),
+      'device-flow-lab/shared.js': 'export const s=1;'.repeat(10),
+      'device-flow-lab/01-small.js': 'export const a=1;'.repeat(5),
+      'device-flow-lab/02-large.js': 'export const b=[1,2,3,4,5,6,7,8,9,0].map(x=>x*Math.random());'.repeat(40) + 'abcdefghijklmnopqrstuvwxyz'.split('').map((c, i) => `const ${c}${i}="${c.repeat(i + 3)}${i * 7919}";`).join(''),
+      'device-flow-lab/engine.js': 'export const e=2;'.repeat(300),
+    };
+    const EMBED_MANIFEST = {
+      'src/embed/element.ts': { file: 'device-flow-lab.js', isEntry: true, imports: ['_shared.js'], dynamicImports: ['virtual:labs/lab/01-small', 'virtual:labs/lab/02-large', '_engine.js'] },
+      '_shared.js': { file: 'device-flow-lab/shared.js', name: 'shared' },
+      'virtual:labs/lab/01-small': { file: 'device-flow-lab/01-small.js', name: '01-small', isDynamicEntry: true, imports: ['src/embed/element.ts'] },
+      'virtual:labs/lab/02-large': { file: 'device-flow-lab/02-large.js', name: '02-large', isDynamicEntry: true, imports: ['src/embed/element.ts', '_shared.js'] },
+      '_engine.js': { file: 'device-flow-lab/engine.js', name: 'engine', imports: ['_shared.js', 'src/embed/element.ts'] },
+    };
+    const embedDir = (files: Record<string, string>, manifest: Record<string, unknown>) => {
+      const dir = buildDir(APP_FILES, APP_MANIFEST);
+      for (const [path, text] of Object.entries({ ...files, '.vite/device-flow-lab.manifest.json': JSON.stringify(manifest) })) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      return dir;
+    };
+
+    it('a first load is the entry, its imports and the largest lab; the engine comes after; all counts every file', () => {
+      const e = measureEmbed(embedDir(EMBED_FILES, EMBED_MANIFEST), 'device-flow-lab.js', 'device-flow-lab')!;
+      expect(e.problems).toEqual([]);
+      expect(e.lab).toBe('02-large');
+      expect(e.firstLoad.files.map((f) => f.file).sort()).toEqual(['device-flow-lab.js', 'device-flow-lab/02-large.js', 'device-flow-lab/shared.js']);
+      expect(e.engineGzipBytes).toBe(gzipBytes(EMBED_FILES['device-flow-lab/engine.js']));
+      expect(e.interactiveGzipBytes).toBe(e.firstLoad.totalGzipBytes + e.engineGzipBytes);
+      expect(e.allGzipBytes).toBe(Object.values(EMBED_FILES).reduce((n, text) => n + gzipBytes(text), 0));
+    });
+
+    it('a file outside its folder, a CSS file or an asset is a problem; no file is "not built"; no manifest is an error', () => {
+      const manifest = {
+        ...EMBED_MANIFEST,
+        '_shared.js': { file: 'assets/shared.js', name: 'shared', css: ['device-flow-lab/x.css'], assets: ['device-flow-lab/logo.svg'] },
+      };
+      const dir = embedDir({ ...EMBED_FILES, 'assets/shared.js': 'export const s=1;', 'device-flow-lab/x.css': 'a{}' }, manifest);
+      expect(measureEmbed(dir, 'device-flow-lab.js', 'device-flow-lab')!.problems).toEqual([
+        'assets/shared.js is outside device-flow-lab/', 'a CSS file: device-flow-lab/x.css', 'an asset: device-flow-lab/logo.svg',
+      ]);
+      expect(measureEmbed(dir, 'embed.js', 'embed')).toBeUndefined();
+      const noManifest = buildDir({ ...APP_FILES, 'device-flow-lab.js': 'x' }, APP_MANIFEST);
+      expect(() => measureEmbed(noManifest, 'device-flow-lab.js', 'device-flow-lab')).toThrow(/no manifest/);
+    });
   });
 });

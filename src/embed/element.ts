@@ -1,7 +1,7 @@
 /**
  * `<device-flow-lab>`: the lab as a custom element, for teams' internal docs.
  *
- *   <script type="module" src="device-flow-lab.js"></script>
+ *   <script type="module" src="device-flow-lab.js"></script>   (with its folder device-flow-lab/ beside it)
  *   <device-flow-lab lab="06-credentials-file" mode="compact" theme="auto" org="Globex" cli="gx" idp="Globex SSO"></device-flow-lab>
  *
  * Attributes: `lab` (a lab id; none for the sandbox), `mode` (full | compact), `theme` (light | dark | auto),

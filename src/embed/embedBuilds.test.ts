@@ -35,6 +35,13 @@ describe('builtEmbedPage: the iframe page of the build', () => {
     expect(page).not.toContain('type="module"');
     expect(page).not.toMatch(/unsafe-(inline|eval)/);
   });
+  it('preloads the files the script requires before it runs, as classic scripts (no CORS request)', () => {
+    const page = builtEmbedPage(source, "script-src 'self'", ['embed/storage-1.js', 'embed/a"b.js']);
+    expect(page).toContain('<link rel="preload" as="script" href="./embed/storage-1.js" />');
+    expect(page).toContain('href="./embed/a&quot;b.js"');
+    expect(page).not.toContain('crossorigin');
+    expect(page.indexOf('embed.js')).toBeLessThan(page.indexOf('storage-1.js'));
+  });
   it('escapes the policy into the attribute and fails loudly when the source changed shape', () => {
     expect(builtEmbedPage(source, 'a"b&c')).toContain('content="a&quot;b&amp;c"');
     expect(() => builtEmbedPage('<html></html>', 'x')).toThrow(/embed\.html/);

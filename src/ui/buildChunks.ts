@@ -22,6 +22,11 @@ export const VIEWS_CHUNK = 'views';
 export const SHARED_CHUNK = 'shared';
 export const ENGINE_CHUNK = 'engine';
 
+/** Modules only the engine's chunk takes (see ChunkRoots.engineOnly). */
+export const ENGINE_ONLY = /\/node_modules\/(?:xstate|jose)\//;
+/** Each lab's content and scenario: the bundler's own split, a file per lab (see ChunkRoots.apart). */
+export const LAB_APART = /^\0virtual:labs(?:$|\/lab\/)|\/labs\/\d{2}-[a-z0-9-]+\/scenario\.ts$/;
+
 /** What Rolldown's chunking hands a group's `name` function (the part of its context used here). */
 interface ChunkingContext {
   getModuleInfo(id: string): { importedIds: readonly string[] } | null;
