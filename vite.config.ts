@@ -4,7 +4,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { embedBuilds } from './src/embed/embedBuilds.ts';
 import { nearMissesOutOfBundle } from './src/labs/nearMissesPlugin.ts';
 import { labsPlugin } from './src/labs/vitePlugin.ts';
-import { CORE_CHUNK, ENGINE_CHUNK, ENGINE_ONLY, HOME_CHUNK, LAB_APART, SHARED_CHUNK, VIEWS_CHUNK, appChunkGroups } from './src/ui/buildChunks.ts';
+import { CORE_CHUNK, ENGINE_CHUNK, ENGINE_ONLY, HOME_CHUNK, LAB_APART, LAB_PAGE_CHUNK, SHARED_CHUNK, VIEWS_CHUNK, appChunkGroups } from './src/ui/buildChunks.ts';
 import { routePreloads } from './src/ui/routePreload.ts';
 
 /**
@@ -71,14 +71,16 @@ export default defineConfig({
           groups: appChunkGroups({
             shell: here('src/main.ts'),
             roots: {
-              lab: here('src/ui/labs/LabPage.svelte'), home: here('src/ui/labs/HomePage.svelte'),
+              // The lab page paints a lab's heading, then loads the lab view (src/ui/labs/LabPage.svelte).
+              labPage: here('src/ui/labs/LabPage.svelte'), lab: here('src/ui/labs/LabView.svelte'),
+              home: here('src/ui/labs/HomePage.svelte'),
               // Every lab, as the instructor's page imports them (a lab page imports only its own, lazily).
               labs: '\0virtual:labs',
               engine: here('src/world/index.ts'),
             },
             chunks: [
               [HOME_CHUNK, ['home']], [CORE_CHUNK, ['labs']], [SHARED_CHUNK, ['lab', 'engine'], 'every'],
-              [VIEWS_CHUNK, ['lab']], [ENGINE_CHUNK, ['engine']],
+              [LAB_PAGE_CHUNK, ['labPage']], [VIEWS_CHUNK, ['lab']], [ENGINE_CHUNK, ['engine']],
             ],
             engine: 'engine',
             engineOnly: ENGINE_ONLY,

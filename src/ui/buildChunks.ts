@@ -19,6 +19,8 @@
 export const HOME_CHUNK = 'home';
 export const CORE_CHUNK = 'core';
 export const VIEWS_CHUNK = 'views';
+/** The lab page's own code: what paints a lab's heading before the views chunk has arrived. */
+export const LAB_PAGE_CHUNK = 'lab-page';
 export const SHARED_CHUNK = 'shared';
 export const ENGINE_CHUNK = 'engine';
 

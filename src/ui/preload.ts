@@ -1,8 +1,9 @@
 /**
- * What a route will need, started as the route is read: the view's chunk, the lab's chunk and the engine load
- * side by side instead of one after another (the view imports the lab, which is needed before the world is
- * built, which imports the engine: three round trips in a row). Each is a dynamic import, so the module map
- * dedupes it with the import that later uses it; a failure here is left to that import to report.
+ * What a route will need, started as the route is read: the view's chunk and what it needs next load side by
+ * side instead of one after another (the simulator's view and the engine; a lab page and its lab's chunk, where
+ * the view would import the lab, which is needed before the world is built, which imports the engine: round
+ * trips in a row). Each is a dynamic import, so the module map dedupes it with the import that later uses it; a
+ * failure here is left to that import to report.
  */
 import { labLoaders } from 'virtual:labs/loaders';
 import type { Route } from './router.ts';
@@ -25,8 +26,8 @@ export function preloadFor(route: Route): void {
   const quietly = (p: Promise<unknown>) => void p.catch(() => undefined);
   if (route.name === 'lab') {
     const id = route.labId;
+    // The lab page paints the lab's heading, then loads the lab view and the engine (src/ui/labs/LabPage.svelte).
     if (id !== undefined && Object.hasOwn(labLoaders, id)) quietly(labLoaders[id]!());
-    quietly(loadEngine());
   } else if (route.name === 'simulator' || route.name === 'sandbox') {
     quietly(loadEngine());
   }

@@ -39,10 +39,11 @@ describe('routePreloadPlan', () => {
     for (const loaded of ['assets/index.js', 'assets/helper.js', 'assets/index.css', 'assets/helper.css']) expect(all).not.toContain(loaded);
   });
 
-  test('the simulator and the lab routes load the engine; a lab adds only its own files', () => {
+  test('the simulator loads the engine; a lab route only its view (the engine comes after its first paint), a lab adds only its own files', () => {
     expect(new Set(plan.paths['/simulator'])).toEqual(new Set(['assets/Sim.js', 'assets/views.js', 'assets/home.js', 'assets/engine.js', 'assets/core.js', 'assets/views.css', 'assets/home.css']));
-    expect(new Set(plan.lab)).toEqual(new Set(['assets/views.js', 'assets/home.js', 'assets/engine.js', 'assets/core.js', 'assets/views.css', 'assets/home.css']));
-    expect(plan.labs).toEqual({ '01-a': ['assets/01-a.js'], '02-b': ['assets/02-b.js', 'assets/registry.js'] });
+    expect(new Set(plan.lab)).toEqual(new Set(['assets/views.js', 'assets/home.js', 'assets/views.css', 'assets/home.css']));
+    // The lab view does not load `core` here (the engine does, after the first paint): each lab brings it.
+    expect(plan.labs).toEqual({ '01-a': ['assets/01-a.js', 'assets/core.js'], '02-b': ['assets/02-b.js', 'assets/core.js', 'assets/registry.js'] });
     expect(plan.fallback).toEqual(plan.paths['/simulator']);
   });
 
@@ -61,9 +62,9 @@ describe('routePreloadScript', () => {
   };
   /** Run the generated script against a page at `hash`: the links it adds to the head. */
   function linksFor(hash: string) {
-    const links: Array<{ rel: string; as?: string; href: string; crossOrigin: string | null }> = [];
+    const links: Array<{ rel: string; as?: string; href: string; crossOrigin: string | null; attributes: Record<string, string> }> = [];
     const document = {
-      createElement: () => ({ rel: '', href: '', crossOrigin: null }),
+      createElement: () => ({ rel: '', href: '', crossOrigin: null, attributes: {} as Record<string, string>, setAttribute(name: string, value: string) { this.attributes[name] = value; } }),
       head: { appendChild: (l: (typeof links)[number]) => links.push(l) },
     };
     runInNewContext(routePreloadScript(plan), { location: { hash }, document });
@@ -87,10 +88,11 @@ describe('routePreloadScript', () => {
     expect(hrefs('#/constructor')).toEqual(['sim.js', 'sim.css']);
   });
 
-  test('scripts are module preloads, styles are style preloads, both in the mode the app loads them (CORS)', () => {
-    expect(linksFor('#/simulator')).toEqual([
-      { rel: 'modulepreload', href: 'sim.js', crossOrigin: '' },
-      { rel: 'preload', as: 'style', href: 'sim.css', crossOrigin: '' },
+  test('scripts are module preloads, styles are style preloads, both in the mode the app loads them (CORS), marked as hints', () => {
+    const hint = { 'data-route-hint': '' };
+    expect(linksFor('#/simulator').map(({ rel, as, href, crossOrigin, attributes }) => ({ rel, as, href, crossOrigin, attributes }))).toEqual([
+      { rel: 'modulepreload', as: undefined, href: 'sim.js', crossOrigin: '', attributes: hint },
+      { rel: 'preload', as: 'style', href: 'sim.css', crossOrigin: '', attributes: hint },
     ]);
   });
 });
