@@ -27,8 +27,9 @@ describe('wrapChunk', () => {
       .toThrow('embed/main.js: require("./a.js"), not a file it imports');
   });
 
-  it('fails on a dynamic import() left in the code, and on a require of a computed name', () => {
+  it('fails on a dynamic import() left in the code, on import.meta, and on a require of a computed name', () => {
     expect(() => wrapChunk({ fileName: 'embed.js', code: 'exports.f=()=>import("./a.js");', imports: [] })).toThrow(/dynamic import\(\)/);
+    expect(() => wrapChunk({ fileName: 'embed.js', code: 'exports.u=import.meta.url;', imports: [] })).toThrow(/import\.meta/);
     expect(() => wrapChunk({ fileName: 'embed.js', code: 'exports.f=(n)=>require(n);', imports: [] })).toThrow(/something other than a file name/);
   });
 });

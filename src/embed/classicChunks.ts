@@ -13,7 +13,7 @@
  * A dynamic import, which the CommonJS output writes as `Promise.resolve().then(() => require("./x.js"))`,
  * becomes `load("./x.js")`: the loader adds a `<script>` for the file and for each file it requires that is not
  * there yet, all at once, then runs it. The build fails if a `require` is left that the map does not list
- * (it would throw when run), or a dynamic import in another shape.
+ * (it would throw when run), a dynamic import in another shape, or `import.meta`.
  *
  * Scripts come from the entry's own folder, so the page's `script-src 'self'` allows them, with no inline code
  * and no eval.
@@ -170,7 +170,10 @@ function dynamicImport(node: Node): string | undefined {
   return requireCall(body);
 }
 
-/** The file a chunk's specifier names, from the root (`from` is the chunk's own file name). */
+/**
+ * The file a chunk's specifier names, from the root (`from` is the chunk's own file name): the loader's `resolve`,
+ * which lives inside `classicLoader` because that function is serialised whole into the page.
+ */
 function fromRoot(from: string, spec: string): string {
   const parts = from.split('/').slice(0, -1);
   for (const part of spec.split('/')) {
@@ -196,6 +199,7 @@ export function wrapChunk(chunk: Pick<OutputChunk, 'fileName' | 'code' | 'import
       return false;
     }
     if (node.type === 'ImportExpression') problems.push('a dynamic import() the loader cannot run');
+    if (node.type === 'MetaProperty') problems.push('import.meta, which a classic script cannot parse');
     const required = requireCall(node);
     if (required !== undefined && !imports.has(fromRoot(chunk.fileName, required))) problems.push(`require(${JSON.stringify(required)}), not a file it imports`);
     else if (required === undefined && node.type === 'CallExpression' && (node.callee as Node).type === 'Identifier' && (node.callee as Node).name === 'require') {

@@ -45,10 +45,10 @@ export function remToElementUnits(css: string): string {
 }
 
 /**
- * Put the bundle's CSS into its entry script and drop the CSS files; fail if anything else was made than the
- * entry and, when `chunks` is given, JS files it matches.
+ * Put the bundle's CSS into its entry script `file` and drop the CSS files; fail if the build made anything else
+ * than the entry and JS files in the folder `dir`.
  */
-function inlineCss(file: string, transform: (css: string) => string, chunks?: RegExp): Plugin {
+function inlineCss(file: string, dir: string, transform: (css: string) => string): Plugin {
   return {
     name: 'device-flow-lab:inline-css',
     enforce: 'post',
@@ -63,7 +63,8 @@ function inlineCss(file: string, transform: (css: string) => string, chunks?: Re
         return this.error(`${file}: expected the CSS placeholder in the entry only, found it in ${withPlaceholder.map((c) => c.fileName).join(', ') || 'no file'}`);
       }
       entry.code = entry.code.replace(pattern, () => JSON.stringify(css));
-      const others = Object.keys(bundle).filter((name) => name !== file && !(chunks?.test(name) && name.endsWith('.js')));
+      const inFolder = (name: string) => name.startsWith(`${dir}/`) && !name.slice(dir.length + 1).includes('/') && name.endsWith('.js');
+      const others = Object.keys(bundle).filter((name) => name !== file && !inFolder(name));
       if (others.length) this.error(`${file}: the build made files it does not expect: ${others.join(', ')}`);
     },
   };
@@ -103,12 +104,12 @@ export function embedBuilds(opts: { plugins: () => PluginOption[]; csp: string; 
       if (error) return;
       const { build } = await import('vite');
       const labIds = readdirSync(join(root, 'labs')).filter((name) => LAB_DIR.test(name));
-      const bundle = (entry: string, format: 'es' | 'cjs', file: string, transform: (css: string) => string, split: { dir: string; plugins?: Plugin[] }) => build({
+      const bundle = (entry: string, format: 'es' | 'cjs', file: string, dir: string, transform: (css: string) => string, extra: Plugin[] = []) => build({
         configFile: false,
         root,
         base: './',
         logLevel: 'warn',
-        plugins: [...opts.plugins(), inlineCss(file, transform, new RegExp(`^${split.dir}/[^/]+$`)), ...(split.plugins ?? [])],
+        plugins: [...opts.plugins(), inlineCss(file, dir, transform), ...extra],
         build: {
           outDir,
           emptyOutDir: false,
@@ -116,7 +117,7 @@ export function embedBuilds(opts: { plugins: () => PluginOption[]; csp: string; 
           target: 'es2022',
           cssCodeSplit: false,
           // The bench measures from a manifest of each build (beside the app's, which it must not replace).
-          manifest: manifest ? `.vite/${split.dir}.manifest.json` : false,
+          manifest: manifest ? `.vite/${dir}.manifest.json` : false,
           // Library builds keep whitespace (for other bundlers); these files go straight to readers' browsers.
           minify: 'oxc',
           lib: { entry, formats: [format], name: 'DeviceFlowLabEmbed', fileName: () => file },
@@ -125,7 +126,7 @@ export function embedBuilds(opts: { plugins: () => PluginOption[]; csp: string; 
             preserveEntrySignatures: 'allow-extension',
             output: {
               minify: true,
-              chunkFileNames: `${split.dir}/[name]-[hash].js`,
+              chunkFileNames: `${dir}/[name]-[hash].js`,
               // Each lab is its own file (the bundler's split), what the labs share beyond the entry one more (so no
               // lab imports the engine's file), the engine another, loaded as the first world is built
               // (src/ui/preload.ts).
@@ -143,12 +144,9 @@ export function embedBuilds(opts: { plugins: () => PluginOption[]; csp: string; 
           },
         },
       });
-      await bundle('src/embed/element.ts', 'es', ELEMENT_FILE_NAME, remToElementUnits, { dir: ELEMENT_CHUNK_DIR });
+      await bundle('src/embed/element.ts', 'es', ELEMENT_FILE_NAME, ELEMENT_CHUNK_DIR, remToElementUnits);
       let classic: ClassicManifest | undefined;
-      await bundle('src/embed/frame.ts', 'cjs', EMBED_SCRIPT_NAME, (css) => css, {
-        dir: EMBED_CHUNK_DIR,
-        plugins: [classicChunks(EMBED_SCRIPT_NAME, (m) => (classic = m))],
-      });
+      await bundle('src/embed/frame.ts', 'cjs', EMBED_SCRIPT_NAME, EMBED_CHUNK_DIR, (css) => css, [classicChunks(EMBED_SCRIPT_NAME, (m) => (classic = m))]);
       const preloads = classic?.imports[EMBED_SCRIPT_NAME] ?? [];
       const page = builtEmbedPage(await readFile(join(root, EMBED_PAGE_NAME), 'utf8'), opts.csp, preloads);
       await writeFile(join(outDir, EMBED_PAGE_NAME), page);
