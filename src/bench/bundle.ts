@@ -312,9 +312,9 @@ export function measureRouteLoads(outDir: string): RouteLoad[] {
   const engineKey = engineManifestKey(manifest);
   // One lab's lesson and scenario are their own chunk, which the lab page loads as it opens: count the largest.
   const labChunks = Object.keys(manifest).filter((k) => LAB_CHUNK_NAME.test(manifest[k]!.name ?? ''));
-  // The shell starts loading a lab's chunk, the lab view and the engine with the view (src/ui/preload.ts): none
-  // is a route's view. The lab page paints a lab's heading before the lab view arrives, but a lab's first load
-  // still counts the lab view: the lesson and the simulator are what the page is for.
+  // The shell starts loading a lab's chunk with the lab page (src/ui/preload.ts), which loads the lab view and the
+  // engine once it has painted the lab's heading (src/ui/labs/LabPage.svelte): none is a route's view. A lab's
+  // first load still counts the lab view: the lesson and the simulator are what the page is for.
   const labViewKey = Object.keys(manifest).find((k) => manifest[k]!.name === VIEWS_CHUNK && manifest[k]!.file.endsWith('.js'));
   const notViews = new Set([...labChunks, ...(engineKey ? [engineKey] : []), ...(labViewKey ? [labViewKey] : [])]);
   const views = [...new Set([...appKeys].flatMap((k) => manifest[k]?.dynamicImports ?? []))].filter((k) => manifest[k] && !appKeys.has(k) && !notViews.has(k));
@@ -328,8 +328,8 @@ export function measureRouteLoads(outDir: string): RouteLoad[] {
     const measured = candidates.map((files) => measureFiles(outDir, `${APP_HTML} + ${chunk.src ?? chunk.file}`, files));
     const largest = measured.reduce((a, b) => (b.totalGzipBytes > a.totalGzipBytes ? b : a));
     const loaded = keyClosure(manifest, [key, view, ...(isLab ? [...labChunks, ...(labViewKey ? [labViewKey] : [])] : [])]);
-    // The shell can start the engine early for the routes that build a world (src/ui/preload.ts); other routes
-    // load it only when one of their own chunks imports it.
+    // The routes that build a world start the engine as they open (src/ui/preload.ts for the simulator, the lab
+    // page after its first paint); other routes load it only when one of their own chunks imports it.
     const runsEngine = engineKey !== undefined && (route === '#/lab/<id>' || route === '#/simulator'
       || [...loaded].some((k) => !appKeys.has(k) && manifest[k]!.dynamicImports?.includes(engineKey)));
     const have = new Set(largest.files.map((f) => f.file));
@@ -428,7 +428,7 @@ export function measureEmbed(outDir: string, file: string, dir: string): EmbedLo
   }
   const base = staticClosure(manifest, [entryKey]);
   // A lab comes with the lab view, should the build put it in a file of its own.
-  const labView = Object.keys(manifest).filter((k) => k === LAB_VIEW_SRC || manifest[k]!.name === VIEWS_CHUNK);
+  const labView = manifest[LAB_VIEW_SRC] ? [LAB_VIEW_SRC] : [];
   const labKeys = Object.keys(manifest).filter((k) => LAB_CHUNK_NAME.test(manifest[k]!.name ?? ''));
   const candidates = labKeys.length ? labKeys.map((k) => ({ lab: manifest[k]!.name, files: [...base, ...staticClosure(manifest, [k, ...labView])] })) : [{ lab: undefined, files: [...base] }];
   const measured = candidates.map((c) => ({ lab: c.lab, load: measureFiles(outDir, file, c.files) }));
