@@ -177,6 +177,8 @@ const MEASURE_SKIP_CLICK = `new Promise((resolve, reject) => {
     if ((rows().length <= before && lastId() === beforeId) || !answered()) return;
     observer.disconnect();
     clearTimeout(timer);
+    // The page's own work (click → the answer in the DOM), apart from the wait for the frame that paints it.
+    window.__dflClickWork = performance.now() - t0;
     requestAnimationFrame(() => resolve(performance.now() - t0));
   });
   observer.observe(panel, { subtree: true, childList: true, characterData: true });
@@ -335,9 +337,12 @@ const EXCHANGE_COUNT = `(() => {
 const GUESS_OUTCOMES = `((document.querySelector('[role=tabpanel]#panel-attacker, #panel-attacker')?.textContent || '').match(/Guess user codes: /g) || []).length`;
 const GUESS_BUTTON_ENABLED = `(Array.from(document.querySelectorAll('button')).find((x) => (x.textContent || '').trim() === 'Guess user codes')?.disabled === false)`;
 
-async function measureClicks(page: Page, clicks: number): Promise<number[]> {
+async function measureClicks(page: Page, clicks: number, work?: number[]): Promise<number[]> {
   const samples: number[] = [];
-  for (let i = 0; i < clicks; i++) samples.push(Number(await page.evaluate(MEASURE_SKIP_CLICK)));
+  for (let i = 0; i < clicks; i++) {
+    samples.push(Number(await page.evaluate(MEASURE_SKIP_CLICK)));
+    work?.push(Number(await page.evaluate('window.__dflClickWork')));
+  }
   return samples;
 }
 
@@ -346,7 +351,7 @@ async function measureClicks(page: Page, clicks: number): Promise<number[]> {
  * (`#/sandbox?s.codeLifetimeS=3600&s.intervalS=1`, so the code outlives every poll), `acme login`, then
  * "Skip to next poll" until the wire holds `exchanges`; then `clicks` measured clicks.
  */
-export async function clickToRenderWithExchanges(browser: Browser, url: string, exchanges = 200, clicks = 30): Promise<{ samples: number[]; median: number; p95: number; onWire: number }> {
+export async function clickToRenderWithExchanges(browser: Browser, url: string, exchanges = 200, clicks = 30): Promise<{ samples: number[]; median: number; p95: number; onWire: number; work: number[] }> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -363,8 +368,9 @@ export async function clickToRenderWithExchanges(browser: Browser, url: string, 
       await page.evaluate(MEASURE_SKIP_CLICK);
     }
     const onWire = Number(await page.evaluate(EXCHANGE_COUNT));
-    const samples = await measureClicks(page, clicks);
-    return { samples, median: median(samples), p95: percentile(samples, 95), onWire };
+    const work: number[] = [];
+    const samples = await measureClicks(page, clicks, work);
+    return { samples, median: median(samples), p95: percentile(samples, 95), onWire, work };
   } finally {
     await context.close();
   }
