@@ -3,12 +3,12 @@
  *
  * The app routes by the address's hash, so the HTML cannot name what a route needs: the entry loads, runs, reads
  * the hash and only then imports the route's view, its lab (for the simulator, the engine), a round trip after
- * the entry's. On a slow phone that second round trip is most of a lab's largest paint (Lighthouse mobile: 2.4 s → 2.0 s without
- * it). So the build writes a small classic script, loaded `async` beside the entry, that reads the hash and adds
- * `modulepreload` (and style `preload`) links for exactly the files that route's dynamic imports will fetch; the
- * entry's own imports then find them in flight. It is a separate file, not inline code: the page's
- * Content-Security-Policy allows scripts from this origin only. A hint that is wrong costs bytes, never behaviour:
- * the app's imports still load everything they need.
+ * the entry's. On a slow phone that second round trip is most of a lab's largest paint (Lighthouse mobile:
+ * 2.4 s → 2.0 s without it). So the build writes a small classic script, loaded `async` beside the entry, that
+ * reads the hash and adds `modulepreload` (and style `preload`) links for exactly the files that route's dynamic
+ * imports will fetch; the entry's own imports then find them in flight. It is a separate file, not inline code:
+ * the page's Content-Security-Policy allows scripts from this origin only. A hint that is wrong costs bytes, never
+ * behaviour: the app's imports still load everything they need.
  */
 import type { Plugin } from 'vite';
 
