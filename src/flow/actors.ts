@@ -31,9 +31,6 @@ import { send, type HttpOptions } from './http.ts';
 import type { TokenRecord, StorageHost } from './ports.ts';
 import { clearRecord, loadRecord, saveRecord, type StoragePlan } from './storage.ts';
 
-/** What every HTTP actor gets: the wrapped fetch without the abort signal (the actor adds its own). */
-export type HttpInput = Omit<HttpOptions, 'signal'>;
-
 /** DPoP material for one request: the login's key, the server's latest nonce and the clock's now. */
 export interface DpopInput {
   key: DpopKeyPair;
@@ -42,7 +39,7 @@ export interface DpopInput {
 }
 
 interface WithHttp {
-  http: HttpInput;
+  http: HttpOptions;
 }
 
 /** The client's identity: `client_id`, and `client_secret` for a confidential client (RFC 6749 §2.3.1). */
@@ -93,11 +90,11 @@ async function asksForNonce(response: Response): Promise<boolean> {
  * OpenID Connect Discovery 1.0 §4 (`/.well-known/openid-configuration`), which many providers publish instead.
  */
 export const discoverMetadata = fromPromise(async ({ input, signal }: { input: WithHttp & { issuer: string; policy: UrlPolicy }; signal: AbortSignal }) => {
-  const http = { ...input.http, signal };
-  const response = await send(http, discoveryRequest(input.issuer, input.policy));
+  const { http } = input;
+  const response = await send(http, discoveryRequest(input.issuer, input.policy, { signal }));
   if (response.status === 200) return processDiscoveryResponse(input.issuer, response, input.policy);
   await response.body?.cancel();
-  const openid = await send(http, openidDiscoveryRequest(input.issuer, input.policy));
+  const openid = await send(http, openidDiscoveryRequest(input.issuer, input.policy, { signal }));
   if (openid.status !== 200) {
     await openid.body?.cancel();
     throw new ResponseValidationError('authorization server metadata', '(status)', `HTTP 200 at ${new URL(discoveryRequest(input.issuer, input.policy).url).pathname} (RFC 8414 §3) or ${new URL(openidDiscoveryRequest(input.issuer, input.policy).url).pathname} (OpenID Connect Discovery §4)`, `${response.status} and ${openid.status}`);
@@ -111,7 +108,7 @@ export const generateProofKey = fromPromise(async () => generateDpopKeyPair());
 /** RFC 8628 §3.1-3.2: ask for a device code and user code. */
 export const requestDeviceCode = fromPromise(
   async ({ input, signal }: { input: WithHttp & WithClient & { endpoint: string; scopes: string[] }; signal: AbortSignal }) => {
-    const response = await send({ ...input.http, signal }, deviceAuthorizationRequest(input.endpoint, clientOf(input), input.scopes));
+    const response = await send(input.http, deviceAuthorizationRequest(input.endpoint, clientOf(input), input.scopes, { signal }));
     return processDeviceAuthorizationResponse(response);
   },
 );
@@ -119,9 +116,8 @@ export const requestDeviceCode = fromPromise(
 /** RFC 8628 §3.4-3.5: one poll of the token endpoint. */
 export const pollToken = fromPromise(
   async ({ input, signal }: { input: WithHttp & WithClient & { endpoint: string; deviceCode: string; dpop?: DpopInput }; signal: AbortSignal }) => {
-    const http = { ...input.http, signal };
-    const { response, nonce } = await sendWithDpop(http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
-      deviceCodeGrantRequest(input.endpoint, clientOf(input), input.deviceCode, proof ? { dpop: proof } : {}),
+    const { response, nonce } = await sendWithDpop(input.http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
+      deviceCodeGrantRequest(input.endpoint, clientOf(input), input.deviceCode, proof ? { dpop: proof, signal } : { signal }),
     );
     const outcome = await processDeviceCodeGrantResponse(response, { dpopProofSent: input.dpop !== undefined });
     return { outcome, nonce };
@@ -131,9 +127,8 @@ export const pollToken = fromPromise(
 /** RFC 6749 §6: trade the refresh token for new tokens. */
 export const refreshTokens = fromPromise(
   async ({ input, signal }: { input: WithHttp & WithClient & { endpoint: string; refreshToken: string; dpop?: DpopInput }; signal: AbortSignal }) => {
-    const http = { ...input.http, signal };
-    const { response, nonce } = await sendWithDpop(http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
-      refreshTokenGrantRequest(input.endpoint, clientOf(input), input.refreshToken, proof ? { dpop: proof } : {}),
+    const { response, nonce } = await sendWithDpop(input.http, input.dpop, { method: 'POST', url: input.endpoint }, (proof) =>
+      refreshTokenGrantRequest(input.endpoint, clientOf(input), input.refreshToken, proof ? { dpop: proof, signal } : { signal }),
     );
     const result = await processTokenEndpointResponse(response, { dpopProofSent: input.dpop !== undefined });
     return { result, nonce };
@@ -143,8 +138,8 @@ export const refreshTokens = fromPromise(
 /** RFC 7009 §2: revoke one token. */
 export const revokeToken = fromPromise(
   async ({ input, signal }: { input: WithHttp & WithClient & { endpoint: string; token: string; hint: TokenTypeHint; policy: UrlPolicy }; signal: AbortSignal }) => {
-    const request = revocationRequest(input.endpoint, clientOf(input), input.token, input.hint, input.policy);
-    return processRevocationResponse(await send({ ...input.http, signal }, request));
+    const request = revocationRequest(input.endpoint, clientOf(input), input.token, input.hint, input.policy, { signal });
+    return processRevocationResponse(await send(input.http, request));
   },
 );
 
@@ -169,13 +164,12 @@ export const callApi = fromPromise(
     input: WithHttp & { baseUrl: string; path: string; method: string; session: TokenRecord; policy: UrlPolicy; dpop?: DpopInput };
     signal: AbortSignal;
   }) => {
-    const http = { ...input.http, signal };
     const url = apiUrl(input.baseUrl, input.path, input.policy);
     const { accessToken, tokenType } = input.session;
     const dpop = tokenType === 'DPoP' ? input.dpop : undefined;
-    const { response, nonce } = await sendWithDpop(http, dpop, { method: input.method, url, accessToken }, (proof) => {
+    const { response, nonce } = await sendWithDpop(input.http, dpop, { method: input.method, url, accessToken }, (proof) => {
       const credentials: ResourceCredentials = proof ? { accessToken, tokenType, dpop: proof } : { accessToken, tokenType };
-      return protectedResourceRequest(url, input.method, credentials);
+      return protectedResourceRequest(url, input.method, credentials, { signal });
     });
     return { outcome: await processProtectedResourceResponse(response), nonce };
   },

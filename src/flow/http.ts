@@ -3,7 +3,7 @@
  * with the `debug` and `redaction` knobs. Debug lines go to a sink that the machine turns into `cli.debug`
  * events.
  */
-import { bodyTextOf, withBodyText } from '../protocol/bodyText.ts';
+import { bodyTextOf } from '../protocol/bodyText.ts';
 import type { DebugLevel } from './knobs.ts';
 import { redactBody, redactHeader, redactUrl } from './redact.ts';
 
@@ -15,8 +15,6 @@ export interface HttpOptions {
   redaction: boolean;
   /** Receives one debug line at a time. */
   log: (line: string) => void;
-  /** Aborted when the machine leaves the state that made the request (timeout, Ctrl+C). */
-  signal?: AbortSignal;
 }
 
 /** A request failed below HTTP (connection refused, reset, aborted by a timeout). */
@@ -27,9 +25,11 @@ export class NetworkError extends Error {
   }
 }
 
-/** Send `request` through the injected fetch, logging per the knobs. Rejections become `NetworkError`. */
-export async function send(opts: HttpOptions, request: Request): Promise<Response> {
-  const req = opts.signal ? withSignal(request, opts.signal) : request;
+/**
+ * Send `req` through the injected fetch, logging per the knobs. Rejections become `NetworkError`. The request
+ * carries its own abort signal (the request builders take one: src/protocol/client.ts `RequestOptions`).
+ */
+export async function send(opts: HttpOptions, req: Request): Promise<Response> {
   const url = opts.redaction ? redactUrl(req.url) : req.url;
   if (opts.debug !== 'off') {
     opts.log(`> ${req.method} ${url}`);
@@ -55,16 +55,6 @@ export async function send(opts: HttpOptions, request: Request): Promise<Respons
     }
   }
   return response;
-}
-
-/**
- * A copy of `request` that aborts with `signal`. When the body's text is known, the copy is made from the text:
- * copying a request with an unread body pipes its stream through an identity transform, the costliest part of an
- * in-memory exchange.
- */
-function withSignal(request: Request, signal: AbortSignal): Request {
-  const text = request.body === null ? undefined : bodyTextOf(request);
-  return text === undefined ? new Request(request, { signal }) : withBodyText(new Request(request, { signal, body: text }), text);
 }
 
 function logHeaders(opts: HttpOptions, arrow: string, headers: Headers): void {

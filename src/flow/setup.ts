@@ -17,11 +17,10 @@ import {
   revokeToken,
   saveSession,
   type DpopInput,
-  type HttpInput,
 } from './actors.ts';
 import { subprocessLaunch } from './delivery.ts';
 import { exchangeCiToken } from './workloadIdentity.ts';
-import { NetworkError } from './http.ts';
+import { NetworkError, type HttpOptions } from './http.ts';
 import {
   codeDeadlineS,
   initialInterval,
@@ -64,7 +63,7 @@ import {
 
 /** RFC 8628 §3.5's poll error names (what a client that knows only the RFC recognises). */
 const RFC8628_POLL_ERRORS = new Set(['authorization_pending', 'slow_down', 'access_denied', 'expired_token']);
-export const httpOf = (context: CliContext, self: AnyActorRef): HttpInput => ({
+export const httpOf = (context: CliContext, self: AnyActorRef): HttpOptions => ({
   fetch: context.fetch,
   debug: context.knobs.debug,
   redaction: context.knobs.redaction,

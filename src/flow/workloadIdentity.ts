@@ -6,11 +6,11 @@
  */
 import { fromPromise } from 'xstate';
 import { processTokenEndpointResponse, tokenExchangeRequest } from '../protocol/client.ts';
-import type { HttpInput, WithClient } from './actors.ts';
-import { send } from './http.ts';
+import type { WithClient } from './actors.ts';
+import { send, type HttpOptions } from './http.ts';
 
 export interface ExchangeCiTokenInput extends WithClient {
-  http: HttpInput;
+  http: HttpOptions;
   endpoint: string;
   /** The job's ID token source (the CI platform), asked for `audience`. */
   idToken: (audience: string) => Promise<string>;
@@ -23,6 +23,6 @@ export interface ExchangeCiTokenInput extends WithClient {
 export const exchangeCiToken = fromPromise(async ({ input, signal }: { input: ExchangeCiTokenInput; signal: AbortSignal }) => {
   const subjectToken = await input.idToken(input.audience);
   const client = input.clientSecret ? { clientId: input.clientId, clientSecret: input.clientSecret } : { clientId: input.clientId };
-  const request = tokenExchangeRequest(input.endpoint, client, subjectToken, input.scopes);
-  return processTokenEndpointResponse(await send({ ...input.http, signal }, request), { dpopProofSent: false });
+  const request = tokenExchangeRequest(input.endpoint, client, subjectToken, input.scopes, { signal });
+  return processTokenEndpointResponse(await send(input.http, request), { dpopProofSent: false });
 });

@@ -10,6 +10,7 @@ import {
   deviceCodeGrantRequest,
   discoveryRequest,
   normalizeScope,
+  openidDiscoveryRequest,
   OAuthResponseError,
   parseRetryAfter,
   parseWwwAuthenticate,
@@ -24,6 +25,7 @@ import {
   ResponseValidationError,
   RetryLaterError,
   revocationRequest,
+  tokenExchangeRequest,
 } from './client.ts';
 import { DEVICE_CODE_GRANT_TYPE } from './constants.ts';
 
@@ -107,6 +109,26 @@ describe('request builders', () => {
     const dpop = protectedResourceRequest('https://api.test/api/me', 'GET', { accessToken: 'at-1', tokenType: 'DPoP', dpop: 'proof' });
     expect([dpop.headers.get('authorization'), dpop.headers.get('dpop')]).toEqual(['DPoP at-1', 'proof']);
     expect(() => protectedResourceRequest('https://api.test/x', 'GET', { accessToken: 'at', tokenType: 'DPoP' })).toThrow(/needs a DPoP proof/);
+  });
+
+  test('every builder gives its Request the abort signal it is handed (a timeout or Ctrl+C aborts the request itself)', () => {
+    const controller = new AbortController();
+    const opts = { signal: controller.signal };
+    const requests = [
+      discoveryRequest('https://as.test', {}, opts),
+      openidDiscoveryRequest('https://as.test', {}, opts),
+      deviceAuthorizationRequest('https://as.test/d', client, [], opts),
+      deviceCodeGrantRequest('https://as.test/t', client, 'dc', { dpop: 'proof', ...opts }),
+      refreshTokenGrantRequest('https://as.test/t', client, 'rt', opts),
+      tokenExchangeRequest('https://as.test/t', client, 'id-token', [], opts),
+      revocationRequest('https://as.test/r', client, 'rt', 'refresh_token', {}, opts),
+      protectedResourceRequest('https://api.test/x', 'GET', { accessToken: 'at', tokenType: 'Bearer' }, opts),
+    ];
+    expect(requests.map((r) => r.signal.aborted)).toEqual(requests.map(() => false));
+    controller.abort(new Error('timeout'));
+    expect(requests.map((r) => r.signal.aborted)).toEqual(requests.map(() => true));
+    // Without one, a request has a signal of its own that nothing aborts.
+    expect(deviceCodeGrantRequest('https://as.test/t', client, 'dc').signal.aborted).toBe(false);
   });
 
   test('discoveryRequest: RFC 8414 §3.1 well-known URL, with the issuer path appended', () => {

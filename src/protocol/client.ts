@@ -246,11 +246,21 @@ export function parseRetryAfter(response: Response): RetryAfter | undefined {
   return undefined;
 }
 
-function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string | undefined> = {}): Request {
+/**
+ * What every builder also takes: the `signal` that aborts the request (a timeout, Ctrl+C), given to the Request as
+ * it is made, as `fetch(url, { signal })` would be (a copy made later to add one costs a second Request).
+ */
+export interface RequestOptions {
+  signal?: AbortSignal | undefined;
+}
+
+const signalOf = (opts: RequestOptions): { signal?: AbortSignal } => (opts.signal ? { signal: opts.signal } : {});
+
+function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string | undefined>, opts: RequestOptions): Request {
   const h = new Headers({ 'Content-Type': FORM_CONTENT_TYPE, Accept: JSON_CONTENT_TYPE });
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) h.set(name, value);
   const body = encodeForm(params);
-  return withBodyText(new Request(url, { method: 'POST', headers: h, body }), body);
+  return withBodyText(new Request(url, { method: 'POST', headers: h, body, ...signalOf(opts) }), body);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -269,10 +279,10 @@ export interface AuthorizationServerMetadata {
 }
 
 /** RFC 8414 §3.1: GET `<issuer>/.well-known/oauth-authorization-server` (path inserted after the host). */
-export function discoveryRequest(issuer: string, policy: UrlPolicy = {}): Request {
+export function discoveryRequest(issuer: string, policy: UrlPolicy = {}, opts: RequestOptions = {}): Request {
   const url = assertSecureUrl('issuer', issuer, policy);
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return new Request(`${url.origin}${AS_METADATA_PATH}${path}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE } });
+  return new Request(`${url.origin}${AS_METADATA_PATH}${path}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE }, ...signalOf(opts) });
 }
 
 /**
@@ -280,10 +290,10 @@ export function discoveryRequest(issuer: string, policy: UrlPolicy = {}): Reques
  * issuer's), the fallback for providers that publish only OpenID metadata. The document has the same members
  * and the same issuer rule (§4.3), so `processDiscoveryResponse` reads it too.
  */
-export function openidDiscoveryRequest(issuer: string, policy: UrlPolicy = {}): Request {
+export function openidDiscoveryRequest(issuer: string, policy: UrlPolicy = {}, opts: RequestOptions = {}): Request {
   const url = assertSecureUrl('issuer', issuer, policy);
   const path = url.pathname.replace(/\/$/, '');
-  return new Request(`${url.origin}${path}${OPENID_METADATA_PATH}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE } });
+  return new Request(`${url.origin}${path}${OPENID_METADATA_PATH}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE }, ...signalOf(opts) });
 }
 
 /**
@@ -337,8 +347,8 @@ function clientParams(client: ClientIdentity): Record<string, string | undefined
  * RFC 8628 §3.1: POST to the device authorization endpoint, form-urlencoded, with `client_id` (public client,
  * RFC 6749 §3.2.1) and the optional `scope` (RFC 6749 §3.3, space-delimited). No parameter is ever repeated.
  */
-export function deviceAuthorizationRequest(endpoint: string, client: ClientIdentity, scope?: readonly string[]): Request {
-  return formPost(endpoint, { ...clientParams(client), scope: scope && scope.length ? scope.join(' ') : undefined });
+export function deviceAuthorizationRequest(endpoint: string, client: ClientIdentity, scope?: readonly string[], opts: RequestOptions = {}): Request {
+  return formPost(endpoint, { ...clientParams(client), scope: scope && scope.length ? scope.join(' ') : undefined }, {}, opts);
 }
 
 /** RFC 8628 §3.2 device authorization response (with `verification_url` accepted as an alias, as Google sends). */
@@ -394,7 +404,7 @@ function webUrl(context: string, field: string, value: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // Token endpoint (RFC 8628 §3.4-3.5, RFC 6749 §5-6)
 
-export interface DpopHeader {
+export interface DpopHeader extends RequestOptions {
   /** A fresh DPoP proof for this exact request (RFC 9449 §5). */
   dpop?: string;
 }
@@ -408,6 +418,7 @@ export function deviceCodeGrantRequest(tokenEndpoint: string, client: ClientIden
     tokenEndpoint,
     { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, ...clientParams(client) },
     { DPoP: opts.dpop },
+    opts,
   );
 }
 
@@ -420,6 +431,7 @@ export function refreshTokenGrantRequest(tokenEndpoint: string, client: ClientId
     tokenEndpoint,
     { grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: refreshToken, ...clientParams(client) },
     { DPoP: opts.dpop },
+    opts,
   );
 }
 
@@ -428,7 +440,7 @@ export function refreshTokenGrantRequest(tokenEndpoint: string, client: ClientId
  * as `subject_token` (`subject_token_type` `urn:ietf:params:oauth:token-type:id_token`), asking for an access
  * token (`requested_token_type`) for the configured scopes, and `client_id`.
  */
-export function tokenExchangeRequest(tokenEndpoint: string, client: ClientIdentity, subjectToken: string, scope?: readonly string[]): Request {
+export function tokenExchangeRequest(tokenEndpoint: string, client: ClientIdentity, subjectToken: string, scope?: readonly string[], opts: RequestOptions = {}): Request {
   return formPost(tokenEndpoint, {
     grant_type: TOKEN_EXCHANGE_GRANT_TYPE,
     subject_token: subjectToken,
@@ -436,7 +448,7 @@ export function tokenExchangeRequest(tokenEndpoint: string, client: ClientIdenti
     requested_token_type: TOKEN_TYPE_URN.accessToken,
     scope: scope && scope.length ? scope.join(' ') : undefined,
     ...clientParams(client),
-  });
+  }, {}, opts);
 }
 
 /** RFC 6749 §5.1 token response, normalised: `token_type` is canonical case, `scope` space-delimited. */
@@ -554,9 +566,9 @@ export type TokenTypeHint = 'refresh_token' | 'access_token';
  * RFC 7009 §2.1: POST, form-encoded, `token`, the optional `token_type_hint` and, for a public client,
  * `client_id`. The endpoint must be https (RFC 7009 §2), checked here again.
  */
-export function revocationRequest(endpoint: string, client: ClientIdentity, token: string, hint: TokenTypeHint, policy: UrlPolicy = {}): Request {
+export function revocationRequest(endpoint: string, client: ClientIdentity, token: string, hint: TokenTypeHint, policy: UrlPolicy = {}, opts: RequestOptions = {}): Request {
   assertSecureUrl('revocation_endpoint', endpoint, policy);
-  return formPost(endpoint, { token, token_type_hint: hint, ...clientParams(client) });
+  return formPost(endpoint, { token, token_type_hint: hint, ...clientParams(client) }, {}, opts);
 }
 
 export type RevocationResult =
@@ -595,13 +607,13 @@ export interface ResourceCredentials {
  * RFC 6750 §2.1 / RFC 9449 §7.1: the token travels only in the `Authorization` header (`Bearer` or `DPoP`),
  * never in the query (RFC 6750 §2.3) and never by two methods at once (RFC 6750 §2).
  */
-export function protectedResourceRequest(url: string, method: string, credentials: ResourceCredentials): Request {
+export function protectedResourceRequest(url: string, method: string, credentials: ResourceCredentials, opts: RequestOptions = {}): Request {
   const headers = new Headers({ Accept: JSON_CONTENT_TYPE, Authorization: `${credentials.tokenType} ${credentials.accessToken}` });
   if (credentials.tokenType === TOKEN_TYPE_DPOP) {
     if (!credentials.dpop) throw new TypeError('protectedResourceRequest: a DPoP-bound token needs a DPoP proof (RFC 9449 §7)');
     headers.set('DPoP', credentials.dpop);
   }
-  return new Request(url, { method, headers });
+  return new Request(url, { method, headers, ...signalOf(opts) });
 }
 
 /** One `WWW-Authenticate` challenge (RFC 9110 §11.6.1): scheme plus auth-params. */

@@ -115,7 +115,7 @@ export async function readForm(ctx: ResponseContext, request: Request): Promise<
   } catch {
     return bad('the request body could not be read');
   }
-  if (new TextEncoder().encode(body).length > MAX_BODY_BYTES) return bad(`the body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (longerThan(body, MAX_BODY_BYTES)) return bad(`the body is larger than ${MAX_BODY_BYTES} bytes`);
   if (json) {
     const parsed = parseJsonParams(body);
     return typeof parsed === 'string' ? bad(parsed) : { ok: true, params: parsed };
@@ -123,6 +123,16 @@ export async function readForm(ctx: ResponseContext, request: Request): Promise<
   const parsed = parseForm(body);
   if (!parsed.ok) return bad(`the parameter ${parsed.repeated.slice(0, 40)} is repeated`);
   return { ok: true, params: parsed.params };
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Whether a string is more than `limit` bytes in UTF-8. One UTF-16 code unit is at most 3 bytes (a surrogate
+ * pair, 2 units, is 4), so a string of at most limit / 3 units is not encoded to know it fits.
+ */
+function longerThan(text: string, limit: number): boolean {
+  return text.length * 3 > limit && utf8.encode(text).length > limit;
 }
 
 /**

@@ -8,6 +8,7 @@ import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { expectOAuthError, json, type Json } from './kit.ts';
 import { DEVICE_CODE_GRANT_TYPE } from '../../protocol/constants.ts';
+import { MAX_BODY_BYTES } from '../authServer/context.ts';
 import { DEFAULT_SERVER_KNOBS, assessServerKnobs, resolveServerKnobs } from '../knobs.ts';
 import { defaultRegistry } from '../registry.ts';
 import {
@@ -313,6 +314,24 @@ describe('RFC 6749 §5.2 error response', () => {
     await expectOAuthError(jsonBody, 400, 'invalid_request');
     // Nothing of this touched the code.
     await expectOAuthError(await t.poll(d.device_code), 400, 'authorization_pending');
+  });
+
+  test('RFC6749-5.2-invalid_request: a body over 64 KiB of UTF-8 is refused, counted in bytes, not characters', async () => {
+    const t = await createTestIdp();
+    const d = await t.deviceAuthorize();
+    const poll = `grant_type=${encodeURIComponent(DEVICE_CODE_GRANT_TYPE)}&device_code=${d.device_code}&client_id=${CLI}&pad=`;
+    const room = MAX_BODY_BYTES - poll.length;
+    // "€" is 3 bytes: a third of the room in characters fills it exactly; one more character is over it.
+    const euros = (n: number) => poll + '€'.repeat(n);
+    t.clock.advance(5000);
+    expect(new TextEncoder().encode(euros(Math.floor(room / 3))).length).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    await expectOAuthError(await t.postRaw('/token', euros(Math.floor(room / 3))), 400, 'authorization_pending');
+    const over = await expectOAuthError(await t.postRaw('/token', euros(Math.floor(room / 3) + 1)), 400, 'invalid_request');
+    expect(over.error_description).toMatch(/larger than 65536 bytes/);
+    // ASCII: the limit itself is accepted, a byte more is not (a poll the interval later, so not slow_down).
+    t.clock.advance(5000);
+    await expectOAuthError(await t.postRaw('/token', poll + 'a'.repeat(room)), 400, 'authorization_pending');
+    await expectOAuthError(await t.postRaw('/token', poll + 'a'.repeat(room + 1)), 400, 'invalid_request');
   });
 
   test('RFC6749-5.2-invalid_client: unknown client_id → invalid_client; bad Basic credentials → 401 with WWW-Authenticate: Basic', async () => {
