@@ -27,6 +27,7 @@ import {
   type UrlPolicy,
 } from '../protocol/client.ts';
 import { createDpopProof, generateDpopKeyPair, type DpopKeyPair } from '../protocol/dpop-client.ts';
+import { peekText } from '../protocol/bodyText.ts';
 import { send, type HttpOptions } from './http.ts';
 import type { TokenRecord, StorageHost } from './ports.ts';
 import { clearRecord, loadRecord, saveRecord, type StoragePlan } from './storage.ts';
@@ -78,7 +79,7 @@ async function sendWithDpop(
 async function asksForNonce(response: Response): Promise<boolean> {
   if (/use_dpop_nonce/.test(response.headers.get('www-authenticate') ?? '')) return true;
   try {
-    const body: unknown = JSON.parse(await response.clone().text());
+    const body: unknown = JSON.parse(await peekText(response));
     return typeof body === 'object' && body !== null && (body as { error?: unknown }).error === 'use_dpop_nonce';
   } catch {
     return false;

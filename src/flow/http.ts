@@ -3,7 +3,7 @@
  * with the `debug` and `redaction` knobs. Debug lines go to a sink that the machine turns into `cli.debug`
  * events.
  */
-import { bodyTextOf } from '../protocol/bodyText.ts';
+import { peekText } from '../protocol/bodyText.ts';
 import type { DebugLevel } from './knobs.ts';
 import { redactBody, redactHeader, redactUrl } from './redact.ts';
 
@@ -35,7 +35,7 @@ export async function send(opts: HttpOptions, req: Request): Promise<Response> {
     opts.log(`> ${req.method} ${url}`);
     logHeaders(opts, '>', req.headers);
     if (opts.debug === 'bodies' && req.body) {
-      const text = bodyTextOf(req) ?? (await req.clone().text());
+      const text = await peekText(req);
       opts.log(`> ${opts.redaction ? redactBody(text, req.headers.get('content-type')) : text}`);
     }
   }
@@ -50,7 +50,7 @@ export async function send(opts: HttpOptions, req: Request): Promise<Response> {
     opts.log(`< ${response.status} ${url}`);
     logHeaders(opts, '<', response.headers);
     if (opts.debug === 'bodies') {
-      const text = await response.clone().text();
+      const text = await peekText(response);
       if (text) opts.log(`< ${opts.redaction ? redactBody(text, response.headers.get('content-type')) : text}`);
     }
   }

@@ -22,7 +22,7 @@ import {
   TOKEN_TYPE_URN,
   TOKEN_TYPE_DPOP,
 } from './constants.ts';
-import { withBodyText } from './bodyText.ts';
+import { textOf, withBodyText } from './bodyText.ts';
 import { encodeForm } from './form.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -144,7 +144,7 @@ interface ParsedBody {
  * form-urlencoded (GitHub's default), as a form. Anything else is a validation error.
  */
 export async function readBody(context: string, response: Response): Promise<ParsedBody> {
-  const text = await response.text();
+  const text = await textOf(response);
   const type = response.headers.get('content-type') ?? '';
   if (/x-www-form-urlencoded/i.test(type)) return { format: 'form', body: Object.fromEntries(new URLSearchParams(text)) };
   let value: unknown;
@@ -660,7 +660,7 @@ export type ResourceOutcome =
 /** Classify a protected resource response by status and its `WWW-Authenticate` challenge. */
 export async function processProtectedResourceResponse(response: Response): Promise<ResourceOutcome> {
   const status = response.status;
-  const body = await response.text();
+  const body = await textOf(response);
   if (status >= 200 && status < 300) return { kind: 'ok', status, body };
   const challenge = parseWwwAuthenticate(response.headers.get('www-authenticate'))
     .find((c) => ['bearer', 'dpop'].includes(c.scheme.toLowerCase()));

@@ -6,7 +6,7 @@
  * Authorization and DPoP headers (RFC 9700 §4.9.3).
  */
 import { verifyAccessToken } from '../protocol/accessToken.ts';
-import { textResponse } from '../protocol/bodyText.ts';
+import { peekText, textResponse } from '../protocol/bodyText.ts';
 import { JSON_CONTENT_TYPE } from '../protocol/constants.ts';
 import { DPOP_SIGNING_ALGS, checkDpopProof } from '../protocol/dpop.ts';
 import type { AuthorizationServer } from './authServer/index.ts';
@@ -108,7 +108,7 @@ export function createResourceServer(as: AuthorizationServer, resource: Resource
     const header = request.headers.get('authorization');
     const inQuery = url.searchParams.has('access_token');
     const isForm = (request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded');
-    const inBody = isForm && new URLSearchParams(await request.clone().text().catch(() => '')).has('access_token');
+    const inBody = isForm && new URLSearchParams(await peekText(request).catch(() => '')).has('access_token');
     const methods = [header !== null, inQuery, inBody].filter(Boolean).length;
     if (methods > 1) {
       return json(400, { error: 'invalid_request' }, { 'WWW-Authenticate': challenge('both', 'invalid_request', 'use exactly one way to send the token') });

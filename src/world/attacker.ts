@@ -4,6 +4,7 @@
  * own address), polls with leaked device codes, phishes with its own device flow, guesses user codes, and enters
  * user codes it saw somewhere before their owner does.
  */
+import { textOf } from '../protocol/bodyText.ts';
 import { DEVICE_CODE_GRANT_TYPE } from '../protocol/constants.ts';
 import { USER_CODE_ALPHABETS, formatUserCode, generateUserCode } from '../protocol/userCode.ts';
 import { randomIndex } from '../protocol/random.ts';
@@ -113,7 +114,7 @@ export class Attacker {
   async replayRefreshToken(token = last(this.loot.refresh_token)): Promise<AttackOutcome> {
     if (!token) return this.#record('replay-refresh-token', false, 'no stolen refresh token to replay');
     const res = await this.#token({ grant_type: 'refresh_token', refresh_token: token });
-    const body = (await res.json()) as Record<string, unknown>;
+    const body = JSON.parse(await textOf(res)) as Record<string, unknown>;
     if (res.ok && typeof body.access_token === 'string') {
       this.loot.access_token.push(body.access_token);
       if (typeof body.refresh_token === 'string') this.loot.refresh_token.push(body.refresh_token);
@@ -126,7 +127,7 @@ export class Attacker {
   async pollWithDeviceCode(deviceCode = last(this.loot.device_code)): Promise<AttackOutcome> {
     if (!deviceCode) return this.#record('poll-device-code', false, 'no leaked device code');
     const res = await this.#token({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode });
-    const body = (await res.json()) as Record<string, unknown>;
+    const body = JSON.parse(await textOf(res)) as Record<string, unknown>;
     if (res.ok && typeof body.access_token === 'string') {
       this.loot.access_token.push(body.access_token);
       if (typeof body.refresh_token === 'string') this.loot.refresh_token.push(body.refresh_token);
@@ -173,7 +174,7 @@ export class Attacker {
       decided = suspicious ? 'approved despite the warning' : 'approved: the consent page gave no context to doubt it';
     }
     const poll = await this.#token({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: da.device_code ?? '' });
-    const body = (await poll.json()) as Record<string, unknown>;
+    const body = JSON.parse(await textOf(poll)) as Record<string, unknown>;
     if (poll.ok && typeof body.access_token === 'string') {
       this.loot.access_token.push(body.access_token);
       if (typeof body.refresh_token === 'string') this.loot.refresh_token.push(body.refresh_token);
@@ -224,7 +225,7 @@ export class Attacker {
       if (policy === 'approves-anything') decided = `approved what the consent page asked (${String(named)})`;
     }
     const poll = await this.#token({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: da.device_code ?? '' }, usedClientId);
-    const body = (await poll.json()) as Record<string, unknown>;
+    const body = JSON.parse(await textOf(poll)) as Record<string, unknown>;
     if (poll.ok && typeof body.access_token === 'string') {
       this.loot.access_token.push(body.access_token);
       if (typeof body.refresh_token === 'string') this.loot.refresh_token.push(body.refresh_token);
@@ -238,7 +239,7 @@ export class Attacker {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({ client_id: clientId }).toString(),
     });
-    return { res, da: (await res.json()) as Record<string, string> };
+    return { res, da: JSON.parse(await textOf(res)) as Record<string, string> };
   }
 
   /** The victim's browser, signed in as `target`. */

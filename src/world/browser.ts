@@ -4,7 +4,7 @@
  * like a real browser would. The scripted user, the victim and the attacker each have one; the page's
  * browser frame (src/ui) drives the same calls.
  */
-import { bodyTextOf } from '../protocol/bodyText.ts';
+import { textOf } from '../protocol/bodyText.ts';
 import { isErrorBody, parseVerificationBody, type ConsentDetails, type GrantRow, type VerificationBody } from '../sim/authServer/verificationView.ts';
 
 export interface VerificationPage {
@@ -18,8 +18,7 @@ export interface VerificationPage {
 async function pageOf(res: Response): Promise<VerificationPage> {
   // The answer's text when the server recorded it (src/protocol/bodyText.ts: the same string `json()` would
   // decode), else the body itself. A guessing run reads thousands of these: the stream costs more than the parse.
-  const text = bodyTextOf(res);
-  const body = (text !== undefined ? JSON.parse(text) : await res.json()) as Record<string, unknown>;
+  const body = JSON.parse(await textOf(res)) as Record<string, unknown>;
   return { status: res.status, body, view: parseVerificationBody(body) };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { CryptoKey, JWK } from 'jose';
 import { mintAccessToken } from '../../protocol/accessToken.ts';
-import { bodyTextOf } from '../../protocol/bodyText.ts';
+import { textOf } from '../../protocol/bodyText.ts';
 import { FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, TOKEN_TYPE_DPOP } from '../../protocol/constants.ts';
 import { checkDpopProof, type DpopCheckResult } from '../../protocol/dpop.ts';
 import { parseForm, type FormParams } from '../../protocol/form.ts';
@@ -111,7 +111,7 @@ export async function readForm(ctx: ResponseContext, request: Request): Promise<
   }
   let body: string;
   try {
-    body = bodyTextOf(request) ?? (await request.text());
+    body = await textOf(request);
   } catch {
     return bad('the request body could not be read');
   }

@@ -9,7 +9,7 @@
  *
  * Session: the `X-Session` header (the simulated browser) or the `dfl_session` cookie (a real browser).
  */
-import { bodyTextOf, textResponse } from '../../protocol/bodyText.ts';
+import { peekText, textOf, textResponse } from '../../protocol/bodyText.ts';
 import { JSON_CONTENT_TYPE } from '../../protocol/constants.ts';
 import { parseForm, type FormParams } from '../../protocol/form.ts';
 import { randomSecret } from '../../protocol/random.ts';
@@ -69,7 +69,7 @@ export async function handleVerification(core: ServerCore, request: Request, sub
   const { response, params } = await handleVerificationJson(core, request, subpath, meta);
   if (!wantsHtml(request)) return response;
   // Our own answer, produced typed by `json` above.
-  const body = (await response.clone().json()) as VerificationBody;
+  const body = JSON.parse(await peekText(response)) as VerificationBody;
   const userCode = params?.get('user_code') ?? (new URL(request.url).searchParams.get('user_code') ?? undefined);
   return renderVerificationHtml(response.status, body, {
     base: core.endpoints.verification, registry: core.registry, ...(userCode ? { userCode } : {}), afterSignIn: subpath === '/signin' && response.ok,
@@ -81,7 +81,7 @@ async function handleVerificationJson(
 ): Promise<{ response: Response; params?: FormParams }> {
   if (subpath === '' && request.method === 'GET') return { response: landing(core, request, meta) };
   if (request.method !== 'POST') return { response: fail('invalid_request', 405, { allow: 'POST' }) };
-  const text = bodyTextOf(request) ?? (await request.text().catch(() => ''));
+  const text = await textOf(request).catch(() => '');
   if (text.length > MAX_BODY_BYTES) return { response: fail('invalid_request', 413) };
   const parsed = parseForm(text);
   if (!parsed.ok) return { response: fail('invalid_request', 400, { detail: `repeated parameter ${parsed.repeated.slice(0, 40)}` }) };
