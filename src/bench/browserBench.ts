@@ -247,6 +247,8 @@ const LAB_READINESS_PROBE = `(() => {
     const objectives = document.querySelector('.objectives li[data-objective][data-state]');
     return heading && reset !== undefined && !reset.disabled && input !== undefined && !input.disabled && objectives !== null;
   };
+  // The same test for a page that opens many labs in turn (galleryClicksToInteractive).
+  window.__dflLabIsReady = ready;
   const observer = new MutationObserver(() => {
     if (window.__dflLabReadyAt !== undefined) return;
     if (ready()) {
@@ -323,6 +325,49 @@ export async function labsTimeToInteractive(browser: Browser, url: string, targe
     }
   }
   return out;
+}
+
+/**
+ * Click `hash`'s "Start in lab" link on the gallery shown now and resolve with the milliseconds from the click to
+ * the lab being interactive (the readiness probe's test), in the page's own clock.
+ */
+const CLICK_GALLERY_ENTRY = (hash: string) => `new Promise((resolve, reject) => {
+  const link = Array.from(document.querySelectorAll('a.start')).find((a) => (a.getAttribute('href') || '').endsWith(${JSON.stringify(hash)}));
+  if (!link) return reject(new Error('no gallery link to ' + ${JSON.stringify(hash)}));
+  const timer = setTimeout(() => { observer.disconnect(); reject(new Error(${JSON.stringify(hash)} + ' was not interactive within 30 s')); }, 30000);
+  const t0 = performance.now();
+  const observer = new MutationObserver(() => {
+    if (!window.__dflLabIsReady()) return;
+    observer.disconnect();
+    clearTimeout(timer);
+    resolve(performance.now() - t0);
+  });
+  observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  link.click();
+})`;
+
+/**
+ * The instructor's way through the gallery: one page opens `#/instructor`, then for each entry clicks its link
+ * (an in-app navigation: the page's code is loaded, or loads at the first click) and goes back to the gallery.
+ * Milliseconds from each click to that lab being interactive, the first click (which loads the lab view and the
+ * engine) included.
+ */
+export async function galleryClicksToInteractive(browser: Browser, url: string, targets: readonly PageTarget[]): Promise<Array<PageTarget & { ms: number }>> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(LAB_READINESS_PROBE);
+    await page.goto(url + '#/instructor');
+    const out: Array<PageTarget & { ms: number }> = [];
+    for (const target of targets) {
+      await page.evaluate(`location.hash = '#/instructor'`);
+      await until(page, `document.querySelectorAll('a.start').length > 0 && !window.__dflLabIsReady()`, 'the gallery did not come back');
+      out.push({ ...target, ms: Number(await page.evaluate(CLICK_GALLERY_ENTRY(target.hash))) });
+    }
+    return out;
+  } finally {
+    await context.close();
+  }
 }
 
 /** The number of exchanges on the wire: "Showing the latest 50 of N exchanges", else the rows shown. */
