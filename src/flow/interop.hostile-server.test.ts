@@ -29,6 +29,8 @@ interface Answer {
   json?: unknown;
   text?: string;
   headers?: Record<string, string>;
+  /** A JSON-looking body that never ends: chunks until the client hangs up (counted in `endlessBytes`). */
+  endless?: true;
 }
 
 /** The hostile server's behaviour for one test: its device response, poll answers (then pending), API answers. */
@@ -42,12 +44,31 @@ let server: Server;
 let origin = '';
 let behaviour: Behaviour;
 const polls: number[] = [];
+/** Bytes of endless bodies the server managed to hand to the socket (each stops when the client goes). */
+let endlessBytes = 0;
 const apiCalls: number[] = [];
 
 function reply(res: ServerResponse, a: Answer): void {
+  if (a.endless) return endless(res, a.status ?? 200);
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...a.headers };
   if (a.json !== undefined) headers['content-type'] = 'application/json';
   res.writeHead(a.status ?? 200, headers).end(a.json !== undefined ? JSON.stringify(a.json) : (a.text ?? ''));
+}
+
+function endless(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.write('{"access_token":"');
+  const chunk = 'A'.repeat(64 * 1024);
+  let stopped = false;
+  res.on('close', () => void (stopped = true));
+  const more = () => {
+    // As fast as the socket takes it, for as long as the client reads: never more than about 64 MiB in a test.
+    while (!stopped && endlessBytes < 64 * 1024 * 1024) {
+      endlessBytes += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', more);
+    }
+  };
+  more();
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -118,6 +139,7 @@ async function startCli(b: Partial<Behaviour>) {
   behaviour = { device: deviceResponse(), polls: [], api: [], ...b };
   polls.length = 0;
   apiCalls.length = 0;
+  endlessBytes = 0;
   overflowWarnings.length = 0;
   const emitted: CliEmitted[] = [];
   const actor = createActor(cliMachine, {
@@ -193,6 +215,19 @@ describe('hostile server on loopback, real clock', () => {
       expect(text).not.toMatch(CONTROL);
       expect(text).not.toContain(deviceCode);
     }
+  });
+
+  test('a token response that never ends: the CLI reads at most 1 MiB of it, hangs up, and the login fails saying so', async () => {
+    const cli = await startCli({ polls: [{ endless: true }] });
+    cli.send({ type: 'user.login' });
+    await cli.until('failed', () => cli.state() === 'failed');
+    expect(cli.output().at(-1)).toMatch(/^✗ Login failed: .*"\(body\)" must be at most 1048576 bytes, got "more than 1048576 bytes sent"/);
+    // What the server got to send before the CLI hung up: the CLI's limit, plus what the sockets buffer on the way.
+    await pause(200);
+    const sent = endlessBytes;
+    await pause(300);
+    expect(endlessBytes, 'the server stopped sending: the client closed the connection').toBe(sent);
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
   });
 
   test('RFC 6750 §3.1: a bare 403 is a plain refusal; only the insufficient_scope challenge suggests a new login with the scope', async () => {

@@ -9,6 +9,7 @@ import {
   deviceAuthorizationRequest,
   deviceCodeGrantRequest,
   discoveryRequest,
+  MAX_RESPONSE_BYTES,
   normalizeScope,
   openidDiscoveryRequest,
   OAuthResponseError,
@@ -134,6 +135,29 @@ describe('request builders', () => {
   test('discoveryRequest: RFC 8414 §3.1 well-known URL, with the issuer path appended', () => {
     expect(discoveryRequest('https://as.test').url).toBe('https://as.test/.well-known/oauth-authorization-server');
     expect(discoveryRequest('https://as.test/tenant1').url).toBe('https://as.test/.well-known/oauth-authorization-server/tenant1');
+  });
+});
+
+describe('what a server can send is bounded', () => {
+  const endless = () => new Response(new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(new Uint8Array(64 * 1024).fill(0x41)) }), {
+    headers: { 'content-type': 'application/json' },
+  });
+
+  test('a token, device or API answer of more than MAX_RESPONSE_BYTES fails as a validation error, however long the server goes on', async () => {
+    for (const read of [
+      () => processTokenEndpointResponse(endless()),
+      () => processDeviceAuthorizationResponse(endless()),
+      () => processProtectedResourceResponse(endless()),
+    ]) {
+      const error = await read().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ResponseValidationError);
+      expect((error as ResponseValidationError).message).toMatch(`"(body)" must be at most ${MAX_RESPONSE_BYTES} bytes, got "more than ${MAX_RESPONSE_BYTES} bytes sent"`);
+    }
+    // At the limit exactly, an answer is read.
+    const body = JSON.stringify({ access_token: 'a', token_type: 'Bearer', pad: '' });
+    const full = JSON.stringify({ access_token: 'a', token_type: 'Bearer', pad: 'x'.repeat(MAX_RESPONSE_BYTES - body.length) });
+    expect(new TextEncoder().encode(full).length).toBe(MAX_RESPONSE_BYTES);
+    expect((await processTokenEndpointResponse(json(JSON.parse(full)))).ok).toBe(true);
   });
 });
 

@@ -22,7 +22,7 @@ import {
   TOKEN_TYPE_URN,
   TOKEN_TYPE_DPOP,
 } from './constants.ts';
-import { textOf, withBodyText } from './bodyText.ts';
+import { BodyTooLargeError, textAtMost, withBodyText } from './bodyText.ts';
 import { encodeForm } from './form.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -134,6 +134,21 @@ export function assertSecureUrl(field: string, url: string, policy: UrlPolicy = 
 // Bodies
 
 type Body = Record<string, unknown>;
+
+/**
+ * The most the CLI reads of any answer, authorization server or API: their answers are a few kilobytes, and a
+ * server that sends more (or never stops) fails the step instead of filling the CLI's memory.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+async function boundedText(context: string, response: Response): Promise<string> {
+  try {
+    return await textAtMost(response, MAX_RESPONSE_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new ResponseValidationError(context, '(body)', `at most ${MAX_RESPONSE_BYTES} bytes`, error.seen);
+    throw error;
+  }
+}
 interface ParsedBody {
   format: 'json' | 'form';
   body: Body;
@@ -144,7 +159,7 @@ interface ParsedBody {
  * form-urlencoded (GitHub's default), as a form. Anything else is a validation error.
  */
 export async function readBody(context: string, response: Response): Promise<ParsedBody> {
-  const text = await textOf(response);
+  const text = await boundedText(context, response);
   const type = response.headers.get('content-type') ?? '';
   if (/x-www-form-urlencoded/i.test(type)) return { format: 'form', body: Object.fromEntries(new URLSearchParams(text)) };
   let value: unknown;
@@ -660,7 +675,7 @@ export type ResourceOutcome =
 /** Classify a protected resource response by status and its `WWW-Authenticate` challenge. */
 export async function processProtectedResourceResponse(response: Response): Promise<ResourceOutcome> {
   const status = response.status;
-  const body = await textOf(response);
+  const body = await boundedText('API response', response);
   if (status >= 200 && status < 300) return { kind: 'ok', status, body };
   const challenge = parseWwwAuthenticate(response.headers.get('www-authenticate'))
     .find((c) => ['bearer', 'dpop'].includes(c.scheme.toLowerCase()));

@@ -4,7 +4,7 @@
  */
 import type { CryptoKey, JWK } from 'jose';
 import { mintAccessToken } from '../../protocol/accessToken.ts';
-import { textOf } from '../../protocol/bodyText.ts';
+import { longerThan, textOf } from '../../protocol/bodyText.ts';
 import { FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, TOKEN_TYPE_DPOP } from '../../protocol/constants.ts';
 import { checkDpopProof, type DpopCheckResult } from '../../protocol/dpop.ts';
 import { parseForm, type FormParams } from '../../protocol/form.ts';
@@ -123,16 +123,6 @@ export async function readForm(ctx: ResponseContext, request: Request): Promise<
   const parsed = parseForm(body);
   if (!parsed.ok) return bad(`the parameter ${parsed.repeated.slice(0, 40)} is repeated`);
   return { ok: true, params: parsed.params };
-}
-
-const utf8 = new TextEncoder();
-
-/**
- * Whether a string is more than `limit` bytes in UTF-8. One UTF-16 code unit is at most 3 bytes (a surrogate
- * pair, 2 units, is 4), so a string of at most limit / 3 units is not encoded to know it fits.
- */
-function longerThan(text: string, limit: number): boolean {
-  return text.length * 3 > limit && utf8.encode(text).length > limit;
 }
 
 /**
