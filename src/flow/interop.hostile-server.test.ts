@@ -230,6 +230,31 @@ describe('hostile server on loopback, real clock', () => {
     expect(sent).toBeLessThan(16 * 1024 * 1024);
   });
 
+  test('a token endpoint that answers 307 to another server: nothing reaches that server, and the login fails naming where it pointed', async () => {
+    const elsewhere: string[] = [];
+    const other = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += String(c)));
+      req.on('end', () => {
+        elsewhere.push(`${req.method} ${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"error":"authorization_pending"}');
+      });
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const target = `http://127.0.0.1:${(other.address() as AddressInfo).port}/collect`;
+      const cli = await startCli({ polls: [{ status: 307, headers: { location: target } }] });
+      cli.send({ type: 'user.login' });
+      await cli.until('failed', () => cli.state() === 'failed');
+      // A fetch that followed the 307 would have sent the device code on, in the same POST body.
+      expect(elsewhere).toEqual([]);
+      expect(cli.output().at(-1)).toMatch(/^✗ Login failed: .*"\(status\)" must be an answer, not a redirect .*got "HTTP 307 to http:\/\/127\.0\.0\.1:/);
+    } finally {
+      other.closeAllConnections();
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+
   test('RFC 6750 §3.1: a bare 403 is a plain refusal; only the insufficient_scope challenge suggests a new login with the scope', async () => {
     const cli = await startCli({
       polls: [{ json: { access_token: 'AT-loopback-3c4d5e6f7a8b9c0d', token_type: 'Bearer', expires_in: 900, scope: 'profile' } }],

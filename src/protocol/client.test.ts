@@ -125,6 +125,8 @@ describe('request builders', () => {
       revocationRequest('https://as.test/r', client, 'rt', 'refresh_token', {}, opts),
       protectedResourceRequest('https://api.test/x', 'GET', { accessToken: 'at', tokenType: 'Bearer' }, opts),
     ];
+    // None follows a redirect: a 307 from the token endpoint would send the same body on to the URL it names.
+    expect(requests.map((r) => r.redirect)).toEqual(requests.map(() => 'manual'));
     expect(requests.map((r) => r.signal.aborted)).toEqual(requests.map(() => false));
     controller.abort(new Error('timeout'));
     expect(requests.map((r) => r.signal.aborted)).toEqual(requests.map(() => true));
@@ -158,6 +160,19 @@ describe('what a server can send is bounded', () => {
     const full = JSON.stringify({ access_token: 'a', token_type: 'Bearer', pad: 'x'.repeat(MAX_RESPONSE_BYTES - body.length) });
     expect(new TextEncoder().encode(full).length).toBe(MAX_RESPONSE_BYTES);
     expect((await processTokenEndpointResponse(json(JSON.parse(full)))).ok).toBe(true);
+  });
+});
+
+describe('a redirect is not an answer', () => {
+  test('a token, device or revocation answer that redirects fails the step, naming where it pointed; the request is not sent on', async () => {
+    const redirect = (status: number) => new Response(null, { status, headers: { location: 'https://evil.test/t' } });
+    for (const status of [301, 302, 303, 307, 308]) {
+      await expect(processTokenEndpointResponse(redirect(status))).rejects.toThrow(`"(status)" must be an answer, not a redirect (the CLI does not send its request on), got "HTTP ${status} to https://evil.test/t"`);
+      await expect(processDeviceCodeGrantResponse(redirect(status))).rejects.toBeInstanceOf(ResponseValidationError);
+      await expect(processDeviceAuthorizationResponse(redirect(status))).rejects.toBeInstanceOf(ResponseValidationError);
+      // Revocation is not confirmed by a redirect.
+      expect(await processRevocationResponse(redirect(status))).toEqual({ ok: false, status });
+    }
   });
 });
 

@@ -141,6 +141,15 @@ type Body = Record<string, unknown>;
  */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
+/** A redirect is not an answer: the request was not sent on (see `requestInit`), and the step fails saying where it pointed. */
+function refuseRedirect(context: string, response: Response): void {
+  // A browser's fetch gives a redirect it did not follow as an opaque response: status 0, no headers.
+  if (response.type !== 'opaqueredirect' && (response.status < 300 || response.status > 399)) return;
+  const location = response.headers.get('location');
+  throw new ResponseValidationError(context, '(status)', 'an answer, not a redirect (the CLI does not send its request on)',
+    `HTTP ${response.status}${location ? ` to ${location}` : ''}`);
+}
+
 async function boundedText(context: string, response: Response): Promise<string> {
   try {
     return await textAtMost(response, MAX_RESPONSE_BYTES);
@@ -159,6 +168,7 @@ interface ParsedBody {
  * form-urlencoded (GitHub's default), as a form. Anything else is a validation error.
  */
 export async function readBody(context: string, response: Response): Promise<ParsedBody> {
+  refuseRedirect(context, response);
   const text = await boundedText(context, response);
   const type = response.headers.get('content-type') ?? '';
   if (/x-www-form-urlencoded/i.test(type)) return { format: 'form', body: Object.fromEntries(new URLSearchParams(text)) };
@@ -269,13 +279,19 @@ export interface RequestOptions {
   signal?: AbortSignal | undefined;
 }
 
-const signalOf = (opts: RequestOptions): { signal?: AbortSignal } => (opts.signal ? { signal: opts.signal } : {});
+/**
+ * What every request is made with: its signal, and `redirect: 'manual'`. The CLI never follows a redirect: a 307
+ * or 308 from the token endpoint would send the same body (a device code, a refresh token) on to whatever URL the
+ * answer names. A redirect is an answer the processors refuse (`readBody`), as oauth4webapi does.
+ */
+const requestInit = (opts: RequestOptions): { redirect: 'manual'; signal?: AbortSignal } =>
+  (opts.signal ? { redirect: 'manual', signal: opts.signal } : { redirect: 'manual' });
 
 function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string | undefined>, opts: RequestOptions): Request {
   const h = new Headers({ 'Content-Type': FORM_CONTENT_TYPE, Accept: JSON_CONTENT_TYPE });
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) h.set(name, value);
   const body = encodeForm(params);
-  return withBodyText(new Request(url, { method: 'POST', headers: h, body, ...signalOf(opts) }), body);
+  return withBodyText(new Request(url, { method: 'POST', headers: h, body, ...requestInit(opts) }), body);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -297,7 +313,7 @@ export interface AuthorizationServerMetadata {
 export function discoveryRequest(issuer: string, policy: UrlPolicy = {}, opts: RequestOptions = {}): Request {
   const url = assertSecureUrl('issuer', issuer, policy);
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return new Request(`${url.origin}${AS_METADATA_PATH}${path}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE }, ...signalOf(opts) });
+  return new Request(`${url.origin}${AS_METADATA_PATH}${path}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE }, ...requestInit(opts) });
 }
 
 /**
@@ -308,7 +324,7 @@ export function discoveryRequest(issuer: string, policy: UrlPolicy = {}, opts: R
 export function openidDiscoveryRequest(issuer: string, policy: UrlPolicy = {}, opts: RequestOptions = {}): Request {
   const url = assertSecureUrl('issuer', issuer, policy);
   const path = url.pathname.replace(/\/$/, '');
-  return new Request(`${url.origin}${path}${OPENID_METADATA_PATH}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE }, ...signalOf(opts) });
+  return new Request(`${url.origin}${path}${OPENID_METADATA_PATH}`, { method: 'GET', headers: { Accept: JSON_CONTENT_TYPE }, ...requestInit(opts) });
 }
 
 /**
@@ -628,7 +644,7 @@ export function protectedResourceRequest(url: string, method: string, credential
     if (!credentials.dpop) throw new TypeError('protectedResourceRequest: a DPoP-bound token needs a DPoP proof (RFC 9449 §7)');
     headers.set('DPoP', credentials.dpop);
   }
-  return new Request(url, { method, headers, ...signalOf(opts) });
+  return new Request(url, { method, headers, ...requestInit(opts) });
 }
 
 /** One `WWW-Authenticate` challenge (RFC 9110 §11.6.1): scheme plus auth-params. */
