@@ -5,7 +5,7 @@
  * of reading the stream (`textOf`, `peekText`). Each of those reads costs tens to hundreds of microseconds per
  * message (Node's undici, Chromium), which a replayed or brute-forced world pays thousands of times. The message
  * stays a real Request or Response: a body whose text was not recorded (a real server's, over real HTTP) is read
- * as before.
+ * as before. A body someone else sent is read with a bound (`textAtMost`: the CLI's answers).
  */
 
 const texts = new WeakMap<Request | Response, string>();

@@ -4,9 +4,9 @@
  * (RFC 8628 §3.4-3.5), refresh (RFC 6749 §6), revocation (RFC 7009) and protected resource calls
  * (RFC 6750, RFC 9449 §7).
  *
- * Builders return WHATWG `Request`s and never put a secret in a URL; processors take the `Response` and either
- * return typed data or throw a `ResponseValidationError` naming the field and what was expected. Processors
- * tolerate the documented deviations of real providers (see the last section of spec/conformance.md): errors
+ * Builders return WHATWG `Request`s that never put a secret in a URL and never follow a redirect; processors take
+ * the `Response` and either return typed data or throw a `ResponseValidationError` naming the field and what was
+ * expected, reading at most `MAX_RESPONSE_BYTES` of it. Processors tolerate the documented deviations of real providers (see the last section of spec/conformance.md): errors
  * with HTTP 200, form-urlencoded bodies, lowercase `bearer`, comma-separated `scope`, `verification_url`.
  * Pure TypeScript: no clock, no XState, no DOM.
  */
@@ -158,6 +158,7 @@ async function boundedText(context: string, response: Response): Promise<string>
     throw error;
   }
 }
+
 interface ParsedBody {
   format: 'json' | 'form';
   body: Body;
