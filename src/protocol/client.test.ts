@@ -167,9 +167,13 @@ describe('a redirect is not an answer', () => {
   test('a token, device or revocation answer that redirects fails the step, naming where it pointed; the request is not sent on', async () => {
     const redirect = (status: number) => new Response(null, { status, headers: { location: 'https://evil.test/t' } });
     for (const status of [301, 302, 303, 307, 308]) {
-      await expect(processTokenEndpointResponse(redirect(status))).rejects.toThrow(`"(status)" must be an answer, not a redirect (the CLI does not send its request on), got "HTTP ${status} to https://evil.test/t"`);
+      await expect(processTokenEndpointResponse(redirect(status))).rejects.toThrow(`"(status)" must be an answer, not a redirect to https://evil.test/t (the CLI does not send its request on), got "HTTP ${status}"`);
       await expect(processDeviceCodeGrantResponse(redirect(status))).rejects.toBeInstanceOf(ResponseValidationError);
       await expect(processDeviceAuthorizationResponse(redirect(status))).rejects.toBeInstanceOf(ResponseValidationError);
+      // A long Location is cut at 200 characters; without one, the message says only that it was a redirect.
+      const long = new Response(null, { status, headers: { location: `https://evil.test/${'x'.repeat(300)}` } });
+      await expect(processTokenEndpointResponse(long)).rejects.toThrow(`redirect to https://evil.test/${'x'.repeat(200 - 'https://evil.test/'.length)}… (the CLI`);
+      await expect(processTokenEndpointResponse(new Response(null, { status }))).rejects.toThrow('not a redirect (the CLI does not send its request on), got');
       // Revocation is not confirmed by a redirect.
       expect(await processRevocationResponse(redirect(status))).toEqual({ ok: false, status });
     }

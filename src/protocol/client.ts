@@ -145,9 +145,11 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024;
 function refuseRedirect(context: string, response: Response): void {
   // A browser's fetch gives a redirect it did not follow as an opaque response: status 0, no headers.
   if (response.type !== 'opaqueredirect' && (response.status < 300 || response.status > 399)) return;
+  // Where it pointed, in full up to a sane length: the reader wants the host, which a 40-character excerpt can cut.
   const location = response.headers.get('location');
-  throw new ResponseValidationError(context, '(status)', 'an answer, not a redirect (the CLI does not send its request on)',
-    `HTTP ${response.status}${location ? ` to ${location}` : ''}`);
+  const where = location ? ` to ${location.length > 200 ? `${location.slice(0, 200)}…` : location}` : '';
+  throw new ResponseValidationError(context, '(status)', `an answer, not a redirect${where} (the CLI does not send its request on)`,
+    `HTTP ${response.status}`);
 }
 
 async function boundedText(context: string, response: Response): Promise<string> {
