@@ -321,7 +321,7 @@ describe('RFC 6749 §5.2 error response', () => {
     const d = await t.deviceAuthorize();
     const poll = `grant_type=${encodeURIComponent(DEVICE_CODE_GRANT_TYPE)}&device_code=${d.device_code}&client_id=${CLI}&pad=`;
     const room = MAX_BODY_BYTES - poll.length;
-    // "€" is 3 bytes: a third of the room in characters fills it exactly; one more character is over it.
+    // "€" is 3 bytes: a third of the room in characters fits (within 2 bytes of the limit); one more is over it.
     const euros = (n: number) => poll + '€'.repeat(n);
     t.clock.advance(5000);
     expect(new TextEncoder().encode(euros(Math.floor(room / 3))).length).toBeLessThanOrEqual(MAX_BODY_BYTES);
